@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages in scripts/deps.txt that are missing, then
+# configures and builds everything into build/. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mapfile -t pkgs < <(grep -vE '^\s*(#|$)' scripts/deps.txt)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# Debian's redis-server package starts a system instance on 6379; we run our own.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
+  echo "setup: note: the system redis-server service is running on its own port; ours is separate"
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"

@@ -1,0 +1,84 @@
+#include "core/errors.h"
+
+#include <string>
+
+namespace suma::err {
+namespace {
+Status Make(std::string_view code, std::string_view msg) {
+  std::string s;
+  s.reserve(code.size() + 1 + msg.size());
+  s.append(code).append(" ").append(msg);
+  return Status::Error(std::move(s));
+}
+std::string Cat(std::initializer_list<std::string_view> parts) {
+  std::string s;
+  for (auto p : parts) s.append(p);
+  return s;
+}
+}  // namespace
+
+Status EmptyArg(std::string_view what) { return Make("ERR", Cat({"invalid ", what, ": empty"})); }
+Status TooLong(std::string_view what, size_t max) {
+  return Make("ERR", Cat({"invalid ", what, ": longer than ", std::to_string(max), " bytes"}));
+}
+Status BadChars(std::string_view what, std::string_view allowed) {
+  return Make("ERR", Cat({"invalid ", what, ": only ", allowed, " are allowed"}));
+}
+Status NotInteger(std::string_view what) {
+  return Make("ERR", Cat({"invalid ", what, ": not an integer"}));
+}
+Status OutOfRange(std::string_view what, long long min, long long max) {
+  return Make("ERR", Cat({"invalid ", what, ": must be between ", std::to_string(min), " and ",
+                          std::to_string(max)}));
+}
+Status InvalidJson(std::string_view what, std::string_view reason) {
+  return Make("ERR", Cat({"invalid ", what, ": not valid JSON (", reason, ")"}));
+}
+Status PayloadTooLarge(std::string_view what, size_t max) {
+  return Make("ERR", Cat({"invalid ", what, ": larger than max-payload (", std::to_string(max),
+                          " bytes)"}));
+}
+Status EmptyGroup() { return Make("ERR", "invalid group: empty"); }
+Status ClusterNeedsTag(std::string_view group) {
+  return Make("ERR", Cat({"invalid group '", group,
+                          "': on Redis Cluster write the group in hash-tag form, e.g. {", group,
+                          "}_master"}));
+}
+Status OtherTenant(std::string_view group) {
+  return Make("NOPERM", Cat({"group '", group, "' does not belong to this server's tenant"}));
+}
+Status UnknownSubcommand(std::string_view command, std::string_view sub) {
+  return Make("ERR", Cat({"unknown subcommand '", sub, "' for '", command, "'"}));
+}
+Status UnknownOption(std::string_view option) {
+  return Make("ERR", Cat({"unknown option '", option, "'"}));
+}
+Status Syntax(std::string_view detail) { return Make("ERR", Cat({"syntax error: ", detail})); }
+Status WrongType(std::string_view internal_key) {
+  return Make("WRONGTYPE", Cat({"internal key '", internal_key,
+                                "' holds the wrong kind of value; the group's state is not "
+                                "touched"}));
+}
+Status GroupFull(std::string_view group, long long max_hosts) {
+  return Make("FULL", Cat({"group '", group, "' already has max-hosts (", std::to_string(max_hosts),
+                           ") live hosts"}));
+}
+Status QueueFull(std::string_view group, long long max_tasks) {
+  return Make("FULL", Cat({"task queue of group '", group, "' already holds max-tasks (",
+                           std::to_string(max_tasks), ") tasks"}));
+}
+Status Fenced(long long given, long long current) {
+  return Make("FENCED", Cat({"epoch ", std::to_string(given), " is not the current leadership (",
+                             current > 0 ? "current epoch " + std::to_string(current)
+                                         : std::string("no leader"),
+                             ")"}));
+}
+Status NotLeader(std::string_view vip) {
+  return Make("FENCED", Cat({"'", vip, "' does not hold the leadership"}));
+}
+Status NoSuchTask(long long id) {
+  return Make("ERR", Cat({"no such task: ", std::to_string(id)}));
+}
+Status Internal(std::string_view detail) { return Make("ERR", Cat({"internal error: ", detail})); }
+
+}  // namespace suma::err

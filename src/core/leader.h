@@ -1,0 +1,48 @@
+// Leader election with fencing epochs: the decision, free of storage.
+//
+// A group has at most one leader at a time: the vip holding an unexpired lease.
+// Every new tenure gets epoch = last granted epoch + 1, so epochs only grow and
+// a resource that remembers the highest epoch it has seen can reject a deposed
+// leader (see suma_leader_check and IFEPOCH). The last granted epoch is kept
+// even when nobody leads, so it survives resignations and lapsed leases.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace suma {
+
+struct LeaderState {
+  std::string vip;          // empty: nobody has ever led, or leadership was resigned
+  int64_t epoch = 0;        // last granted epoch, 0 before the first election
+  int64_t lease_until = 0;  // absolute ms on the primary's clock
+  int64_t lease_ms = 0;     // lease length the leader asked for, reused on renewal
+
+  // The leader's vip while its lease runs, otherwise empty.
+  std::string_view Current(int64_t now) const {
+    return !vip.empty() && lease_until > now ? std::string_view(vip) : std::string_view();
+  }
+};
+
+struct LeaderDecision {
+  bool leader = false;    // vip holds the leadership after this call
+  bool new_term = false;  // a new epoch was granted (publish a "leader" event)
+  LeaderState next;       // state to store when leader is true
+};
+
+// try_leader: take the leadership if nobody holds it, renew it if vip holds it.
+LeaderDecision TryLeader(const LeaderState& cur, std::string_view vip, int64_t now,
+                         int64_t lease_ms);
+
+// keep_alive renewal: extends the lease of vip if and only if it still holds it.
+// Returns false (and leaves next untouched) when vip does not lead.
+bool RenewIfLeader(const LeaderState& cur, std::string_view vip, int64_t now, LeaderState* next);
+
+// Ms of lease left for the current leader, 0 when nobody leads.
+int64_t LeaseLeft(const LeaderState& s, int64_t now);
+
+// True when epoch names the tenure in force now.
+bool EpochIsCurrent(const LeaderState& s, int64_t epoch, int64_t now);
+
+}  // namespace suma

@@ -1,0 +1,141 @@
+// Shared glue for the command families: argument access, replies, the group
+// a command names, internal keys, and event emission.
+//
+// Contract for every command: it validates all of its arguments and the types
+// of the internal keys it touches before its first write, so an error reply
+// means the keyspace is unchanged. Writes that depend on the clock replicate as
+// their effect (explicit scores, ids and times), never as the command itself.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "abi/rm_abi.h"
+#include "core/config.h"
+#include "core/json.h"
+#include "core/names.h"
+#include "core/status.h"
+
+namespace suma::mod {
+
+// Module-wide state, owned by module.cc.
+struct Runtime {
+  Config cfg;
+  int64_t grace_until = 0;  // no eviction before this (ms); set at start and promotion
+  long long evictions = 0;
+  long long events = 0;
+  long long heartbeats = 0;
+  long long elections = 0;
+};
+Runtime& rt();
+
+std::string_view Arg(rm::Str* s);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+int64_t NowMs();
+bool IsCluster(rm::Ctx* ctx);
+
+int ReplyStatus(rm::Ctx* ctx, const Status& s);
+int ReplyBuf(rm::Ctx* ctx, std::string_view s);
+
+// Parses the group argument, applies the tenant lock and remembers the group
+// for the eviction sweep.
+Result<Group> ResolveGroup(rm::Ctx* ctx, rm::Str* arg);
+
+// The caller's IP address, without port.
+std::string CallerIp(rm::Ctx* ctx);
+
+// An internal key opened with the low-level API; closed on destruction.
+class OpenedKey {
+ public:
+  OpenedKey(rm::Ctx* ctx, const std::string& name, int mode);
+  ~OpenedKey();
+  OpenedKey(const OpenedKey&) = delete;
+  OpenedKey& operator=(const OpenedKey&) = delete;
+
+  rm::Key* get() const { return key_; }
+  rm::Str* name() const { return name_; }
+  int type() const { return rm::KeyType(key_); }
+  bool empty() const { return type() == rm::kKeyEmpty; }
+  // Ok when the key is empty or holds `want`.
+  Status Expect(int want) const;
+
+ private:
+  rm::Ctx* ctx_;
+  rm::Str* name_;
+  rm::Key* key_;
+};
+
+// Ok when each named key is empty or of its type. Checked before any write.
+Status CheckTypes(rm::Ctx* ctx, std::initializer_list<std::pair<std::string, int>> keys);
+
+// A RedisModule_Call reply, freed on destruction.
+class Reply {
+ public:
+  explicit Reply(rm::CallReply* r) : r_(r) {}
+  ~Reply() {
+    if (r_) rm::FreeCallReply(r_);
+  }
+  Reply(const Reply&) = delete;
+  Reply& operator=(const Reply&) = delete;
+  rm::CallReply* get() const { return r_; }
+  int type() const { return r_ ? rm::CallReplyType(r_) : rm::kReplyUnknown; }
+  bool is_error() const { return !r_ || type() == rm::kReplyError; }
+  long long integer() const { return rm::CallReplyInteger(r_); }
+  size_t length() const { return rm::CallReplyLength(r_); }
+  rm::CallReply* at(size_t i) const { return rm::CallReplyArrayElement(r_, i); }
+  std::string_view str() const { return Text(r_); }
+  static std::string_view Text(rm::CallReply* r);
+
+ private:
+  rm::CallReply* r_;
+};
+
+// Group meta hash fields.
+inline constexpr const char* kMetaSeq = "seq";
+
+// Appends one event to the group's log and publishes it on the group channel.
+// `fill` adds the fields specific to the change. Returns the event's seq.
+template <typename Fill>
+int64_t Emit(rm::Ctx* ctx, const Group& g, std::string_view type, int64_t now, Fill&& fill);
+
+// Implementation detail of Emit: reserves the next seq and writes the event.
+int64_t NextSeq(rm::Ctx* ctx, const Group& g);
+void WriteEvent(rm::Ctx* ctx, const Group& g, int64_t seq, const std::string& json);
+
+template <typename Fill>
+int64_t Emit(rm::Ctx* ctx, const Group& g, std::string_view type, int64_t now, Fill&& fill) {
+  int64_t seq = NextSeq(ctx, g);
+  EventBuilder b(type, seq, now, g.name);
+  fill(b);
+  WriteEvent(ctx, g, seq, b.Build());
+  return seq;
+}
+
+inline int64_t Emit(rm::Ctx* ctx, const Group& g, std::string_view type, int64_t now) {
+  return Emit(ctx, g, type, now, [](EventBuilder&) {});
+}
+
+// Formats a ms timestamp or count for RedisModule_Replicate/Call "c" arguments.
+struct Num {
+  explicit Num(long long v);
+  const char* c_str() const { return buf; }
+  char buf[24];
+};
+
+// Command registration: name without the "sumavlib." prefix.
+bool Register(rm::Ctx* ctx, const char* name, rm::CmdFunc fn, const char* flags, int firstkey,
+              int lastkey, int step);
+
+// Family registration functions, one per *_family.cc.
+bool RegisterLeaderFamily(rm::Ctx* ctx);
+bool RegisterMembershipFamily(rm::Ctx* ctx);
+bool RegisterTrafficFamily(rm::Ctx* ctx);
+bool RegisterMessagesFamily(rm::Ctx* ctx);
+bool RegisterDiamondFamily(rm::Ctx* ctx);
+bool RegisterRegistryFamily(rm::Ctx* ctx);
+bool RegisterTasksFamily(rm::Ctx* ctx);
+
+}  // namespace suma::mod

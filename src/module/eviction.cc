@@ -1,0 +1,120 @@
+// Eviction of silent hosts: budgeted work per tick, on the primary only.
+//
+// Why a sweep and not key expiry: a host is a member of its group's sorted set,
+// and Redis expires keys, not members. Reads already hide expired hosts (they
+// filter by score), so the sweep only has to reclaim memory and announce
+// "offline"; like Redis's active expire it does at most sweep-budget-us of work
+// per 10 ms tick, resuming where it stopped, so a million hosts expiring at
+// once never stall the server. Replicas never run it: they receive the ZREMs.
+// After start-up, loading or promotion hosts get one full host-ttl-ms to
+// heartbeat again before anyone is evicted (grace), so a failover that took a
+// few seconds does not evict every host at once.
+#include <chrono>
+#include <limits>
+#include <set>
+#include <string>
+
+#include "core/names.h"
+#include "module/common.h"
+#include "module/eviction.h"
+#include "module/group_state.h"
+
+namespace suma::mod {
+namespace {
+
+constexpr long long kTickMs = 10;
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+std::set<std::string, std::less<>> g_groups;
+std::string g_resume;            // group the last tick stopped in
+std::string g_scan_cursor = "0";  // discovery SCAN of "*:hosts" after a (re)start
+bool g_discovering = false;
+
+using Clock = std::chrono::steady_clock;
+
+void DiscoverStep(rm::Ctx* ctx) {
+  Reply r(rm::Call(ctx, "SCAN", "ccccccc", g_scan_cursor.c_str(), "MATCH", "*:hosts", "COUNT",
+                   "1000", "TYPE", "zset"));
+  if (r.type() != rm::kReplyArray || r.length() != 2) {
+    g_discovering = false;
+    return;
+  }
+  g_scan_cursor = std::string(Reply::Text(r.at(0)));
+  rm::CallReply* keys = r.at(1);
+  for (size_t i = 0, n = rm::CallReplyLength(keys); i < n; ++i) {
+    std::string_view k = Reply::Text(rm::CallReplyArrayElement(keys, i));
+    k.remove_suffix(sizeof(":hosts") - 1);
+    auto g = ParseGroup(k, false);
+    if (g.ok() && g->name == k) g_groups.emplace(k);
+  }
+  if (g_scan_cursor == "0") g_discovering = false;
+}
+
+// Evicts expired hosts of one group until none is left or the deadline passes.
+// Returns false when the deadline passed first.
+bool SweepGroup(rm::Ctx* ctx, const Group& g, int64_t now, Clock::time_point deadline,
+                bool* gone) {
+  std::string key = g.Key("hosts");
+  double cutoff = static_cast<double>(LiveCutoff(now));
+  for (;;) {
+    rm::Str* victim = nullptr;
+    {
+      OpenedKey hosts(ctx, key, rm::kRead);
+      if (hosts.type() != rm::kKeyZset) {
+        *gone = true;
+        return true;
+      }
+      if (rm::ZsetFirstInScoreRange(hosts.get(), kNegInf, cutoff, 0, 1) == rm::kOk) {
+        double score;
+        victim = rm::ZsetRangeCurrentElement(hosts.get(), &score);
+        rm::ZsetRangeStop(hosts.get());
+      }
+    }
+    if (!victim) return true;
+    RemoveHost(ctx, g, victim, now, "expired");
+    rm::FreeString(ctx, victim);
+    ++rt().evictions;
+    if (Clock::now() >= deadline) return false;
+  }
+}
+
+void Tick(rm::Ctx* ctx, void*) {
+  rm::CreateTimer(ctx, kTickMs, Tick, nullptr);
+  int flags = rm::GetContextFlags(ctx);
+  if (!(flags & rm::kCtxMaster) || (flags & rm::kCtxLoading)) return;
+  auto deadline = Clock::now() + std::chrono::microseconds(rt().cfg.sweep_budget_us);
+  if (g_discovering) DiscoverStep(ctx);
+  int64_t now = NowMs();
+  if (now < rt().grace_until || g_groups.empty()) return;
+
+  auto it = g_groups.upper_bound(g_resume);
+  for (size_t visited = 0, n = g_groups.size(); visited < n; ++visited) {
+    if (it == g_groups.end()) it = g_groups.begin();
+    auto g = ParseGroup(*it, false);
+    bool gone = false;
+    bool finished = !g.ok() || SweepGroup(ctx, *g, now, deadline, &gone);
+    g_resume = *it;
+    it = (gone || !g.ok()) ? g_groups.erase(it) : std::next(it);
+    if (!finished || Clock::now() >= deadline) return;
+  }
+}
+
+}  // namespace
+
+void RememberGroup(const Group& g) {
+  if (g_groups.find(g.name) == g_groups.end()) g_groups.emplace(g.name);
+}
+
+size_t TrackedGroups() { return g_groups.size(); }
+
+void StartGrace() {
+  rt().grace_until = NowMs() + rt().cfg.host_ttl_ms;
+  g_discovering = true;
+  g_scan_cursor = "0";
+}
+
+void ForgetGroups() { g_groups.clear(); }
+
+void StartSweeper(rm::Ctx* ctx) { rm::CreateTimer(ctx, kTickMs, Tick, nullptr); }
+
+}  // namespace suma::mod

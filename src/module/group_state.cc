@@ -1,0 +1,157 @@
+#include "module/group_state.h"
+
+#include <cstring>
+#include <limits>
+
+#include "core/errors.h"
+#include "core/glob.h"
+#include "core/numbers.h"
+
+namespace suma::mod {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+int64_t ToInt(rm::Str* s) {
+  if (!s) return 0;
+  auto v = ParseInt("meta", Arg(s), std::numeric_limits<int64_t>::min(),
+                    std::numeric_limits<int64_t>::max());
+  return v.ok() ? *v : 0;
+}
+
+void ReplicateZadd(rm::Ctx* ctx, rm::Str* key, int64_t score, rm::Str* member) {
+  Num n(score);
+  rm::Replicate(ctx, "ZADD", "scs", key, n.c_str(), member);
+}
+
+}  // namespace
+
+int64_t LiveCutoff(int64_t now) { return now - rt().cfg.host_ttl_ms; }
+
+Status CheckMembershipTypes(rm::Ctx* ctx, const Group& g) {
+  return CheckTypes(ctx, {{g.Key("hosts"), rm::kKeyZset},
+                          {g.Key("drained"), rm::kKeyHash},
+                          {g.Key("meta"), rm::kKeyHash},
+                          {g.Key("events"), rm::kKeyStream}});
+}
+
+Status Heartbeat(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now) {
+  OpenedKey hosts(ctx, g.Key("hosts"), rm::kRead | rm::kWrite);
+  double old = 0;
+  bool known = rm::ZsetScore(hosts.get(), vip, &old) == rm::kOk;
+  bool was_live = known && static_cast<int64_t>(old) >= LiveCutoff(now);
+  if (!known && static_cast<int64_t>(rm::ValueLength(hosts.get())) >= rt().cfg.max_hosts) {
+    // Full: make room only by dropping a host that is already offline.
+    rm::ZsetFirstInScoreRange(hosts.get(), -kInf, kInf, 0, 0);
+    double oldest = 0;
+    rm::Str* victim = rm::ZsetRangeCurrentElement(hosts.get(), &oldest);
+    rm::ZsetRangeStop(hosts.get());
+    if (!victim || static_cast<int64_t>(oldest) >= LiveCutoff(now)) {
+      if (victim) rm::FreeString(ctx, victim);
+      return err::GroupFull(g.name, rt().cfg.max_hosts);
+    }
+    RemoveHost(ctx, g, victim, now, "max-hosts");
+    rm::FreeString(ctx, victim);
+  }
+  rm::ZsetAdd(hosts.get(), static_cast<double>(now), vip, nullptr);
+  ReplicateZadd(ctx, hosts.name(), now, vip);
+  ++rt().heartbeats;
+  if (!was_live) {
+    Emit(ctx, g, "online", now, [&](EventBuilder& b) { b.Str("vip", Arg(vip)); });
+  }
+  RememberGroup(g);
+  return Status::Ok();
+}
+
+bool RemoveHost(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now, std::string_view reason) {
+  {
+    OpenedKey hosts(ctx, g.Key("hosts"), rm::kRead | rm::kWrite);
+    if (hosts.type() != rm::kKeyZset) return false;
+    int deleted = 0;
+    rm::ZsetRem(hosts.get(), vip, &deleted);
+    if (!deleted) return false;
+    rm::Replicate(ctx, "ZREM", "ss", hosts.name(), vip);
+  }
+  Emit(ctx, g, "offline", now, [&](EventBuilder& b) {
+    b.Str("vip", Arg(vip)).Str("reason", reason);
+  });
+  RequeueClaimsOf(ctx, g, Arg(vip), now);
+  return true;
+}
+
+bool IsDrained(rm::Key* drained, rm::Str* vip) {
+  if (rm::KeyType(drained) != rm::kKeyHash) return false;
+  rm::Str* v = nullptr;
+  rm::HashGet(drained, rm::kHashNone, vip, &v, nullptr);
+  if (!v) return false;
+  rm::FreeString(nullptr, v);
+  return true;
+}
+
+void ReplyLiveList(rm::Ctx* ctx, const Group& g, std::string_view pattern, int64_t now) {
+  OpenedKey hosts(ctx, g.Key("hosts"), rm::kRead);
+  OpenedKey drained(ctx, g.Key("drained"), rm::kRead);
+  bool all = GlobMatchesAll(pattern);
+  rm::ReplyWithArray(ctx, rm::kPostponedLen);
+  long n = 0;
+  if (hosts.type() == rm::kKeyZset &&
+      rm::ZsetLastInScoreRange(hosts.get(), static_cast<double>(LiveCutoff(now)), kInf, 0, 0) ==
+          rm::kOk) {
+    while (!rm::ZsetRangeEndReached(hosts.get())) {
+      double score = 0;
+      rm::Str* vip = rm::ZsetRangeCurrentElement(hosts.get(), &score);
+      if ((all || GlobMatch(pattern, Arg(vip))) && !IsDrained(drained.get(), vip)) {
+        rm::ReplyWithString(ctx, vip);
+        ++n;
+      }
+      rm::FreeString(ctx, vip);
+      rm::ZsetRangePrev(hosts.get());
+    }
+    rm::ZsetRangeStop(hosts.get());
+  }
+  rm::ReplySetArrayLength(ctx, n);
+}
+
+LeaderState LoadLeader(rm::Ctx* ctx, const Group& g) {
+  LeaderState s;
+  OpenedKey meta(ctx, g.Key("meta"), rm::kRead);
+  if (meta.type() != rm::kKeyHash) return s;
+  rm::Str *vip = nullptr, *epoch = nullptr, *until = nullptr, *lease = nullptr;
+  rm::HashGet(meta.get(), rm::kHashCFields, "leader", &vip, "epoch", &epoch, "lease_until", &until,
+              "lease_ms", &lease, nullptr);
+  if (vip) s.vip = std::string(Arg(vip));
+  s.epoch = ToInt(epoch);
+  s.lease_until = ToInt(until);
+  s.lease_ms = ToInt(lease);
+  for (rm::Str* p : {vip, epoch, until, lease})
+    if (p) rm::FreeString(ctx, p);
+  return s;
+}
+
+void StoreLeader(rm::Ctx* ctx, const Group& g, const LeaderState& s) {
+  OpenedKey meta(ctx, g.Key("meta"), rm::kRead | rm::kWrite);
+  Num epoch(s.epoch), until(s.lease_until), lease(s.lease_ms);
+  rm::Str* vip = rm::CreateString(ctx, s.vip.data(), s.vip.size());
+  rm::Str* e = rm::CreateString(ctx, epoch.buf, std::strlen(epoch.buf));
+  rm::Str* u = rm::CreateString(ctx, until.buf, std::strlen(until.buf));
+  rm::Str* l = rm::CreateString(ctx, lease.buf, std::strlen(lease.buf));
+  rm::HashSet(meta.get(), rm::kHashCFields, "leader", vip, "epoch", e, "lease_until", u,
+              "lease_ms", l, nullptr);
+  rm::Replicate(ctx, "HSET", "scscscscs", meta.name(), "leader", vip, "epoch", e, "lease_until",
+                u, "lease_ms", l);
+  for (rm::Str* p : {vip, e, u, l}) rm::FreeString(ctx, p);
+}
+
+bool ResignIfLeader(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now) {
+  LeaderState cur = LoadLeader(ctx, g);
+  if (cur.Current(now) != vip || vip.empty()) return false;
+  LeaderState next = cur;
+  next.vip.clear();
+  next.lease_until = 0;
+  StoreLeader(ctx, g, next);
+  Emit(ctx, g, "resign", now,
+       [&](EventBuilder& b) { b.Str("vip", cur.vip).Int("epoch", cur.epoch); });
+  return true;
+}
+
+}  // namespace suma::mod

@@ -1,0 +1,125 @@
+// Leader family: try_leader, leader_info, leader_resign, leader_check.
+#include "core/errors.h"
+#include "core/leader.h"
+#include "core/numbers.h"
+#include "module/common.h"
+#include "module/group_state.h"
+
+namespace suma::mod {
+namespace {
+
+constexpr int64_t kMaxLeaseMs = 86400000;
+
+// suma_try_leader <master_key> [vip] [lease_ms]
+int CmdTryLeader(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  if (argc < 2 || argc > 4) return rm::WrongArity(ctx);
+  auto g = ResolveGroup(ctx, argv[1]);
+  if (!g.ok()) return ReplyStatus(ctx, g.status());
+  rm::Str* vip = nullptr;
+  std::string ip;
+  if (argc >= 3) {
+    vip = argv[2];
+    rm::RetainString(ctx, vip);
+  } else {
+    ip = CallerIp(ctx);
+    vip = rm::CreateString(ctx, ip.data(), ip.size());
+  }
+  struct Release {
+    rm::Ctx* c;
+    rm::Str* s;
+    ~Release() { rm::FreeString(c, s); }
+  } release{ctx, vip};
+  Status s = ValidateVip(Arg(vip));
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  int64_t lease = rt().cfg.lease_ms;
+  if (argc == 4) {
+    auto v = ParseInt("lease_ms", Arg(argv[3]), 100, kMaxLeaseMs);
+    if (!v.ok()) return ReplyStatus(ctx, v.status());
+    lease = *v;
+  }
+  s = CheckMembershipTypes(ctx, *g);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+
+  int64_t now = NowMs();
+  LeaderState cur = LoadLeader(ctx, *g);
+  LeaderDecision d = TryLeader(cur, Arg(vip), now, lease);
+  s = Heartbeat(ctx, *g, vip, now);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  if (d.leader) {
+    StoreLeader(ctx, *g, d.next);
+    if (d.new_term) {
+      ++rt().elections;
+      Emit(ctx, *g, "leader", now, [&](EventBuilder& b) {
+        b.Str("vip", d.next.vip).Int("epoch", d.next.epoch).Int("lease_ms", lease);
+        if (!cur.vip.empty() && cur.vip != d.next.vip) b.Str("previous", cur.vip);
+      });
+    }
+  }
+  return rm::ReplyWithLongLong(ctx, d.leader ? 1 : 0);
+}
+
+// suma_leader_info <master_key> -> [vip, epoch, lease_left_ms] ; vip nil when none
+int CmdLeaderInfo(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  if (argc != 2) return rm::WrongArity(ctx);
+  auto g = ResolveGroup(ctx, argv[1]);
+  if (!g.ok()) return ReplyStatus(ctx, g.status());
+  Status s = CheckTypes(ctx, {{g->Key("meta"), rm::kKeyHash}});
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  int64_t now = NowMs();
+  LeaderState st = LoadLeader(ctx, *g);
+  std::string_view holder = st.Current(now);
+  rm::ReplyWithArray(ctx, 6);
+  rm::ReplyWithSimpleString(ctx, "vip");
+  if (holder.empty())
+    rm::ReplyWithNull(ctx);
+  else
+    ReplyBuf(ctx, holder);
+  rm::ReplyWithSimpleString(ctx, "epoch");
+  rm::ReplyWithLongLong(ctx, st.epoch);
+  rm::ReplyWithSimpleString(ctx, "lease_left_ms");
+  return rm::ReplyWithLongLong(ctx, LeaseLeft(st, now));
+}
+
+// suma_leader_resign <master_key> <vip> -> 1 resigned, 0 vip was not leader
+int CmdLeaderResign(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  if (argc != 3) return rm::WrongArity(ctx);
+  auto g = ResolveGroup(ctx, argv[1]);
+  if (!g.ok()) return ReplyStatus(ctx, g.status());
+  Status s = ValidateVip(Arg(argv[2]));
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  s = CheckMembershipTypes(ctx, *g);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  return rm::ReplyWithLongLong(ctx, ResignIfLeader(ctx, *g, Arg(argv[2]), NowMs()) ? 1 : 0);
+}
+
+// suma_leader_check <master_key> <epoch> -> 1, or FENCED error
+int CmdLeaderCheck(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  if (argc != 3) return rm::WrongArity(ctx);
+  auto g = ResolveGroup(ctx, argv[1]);
+  if (!g.ok()) return ReplyStatus(ctx, g.status());
+  auto epoch = ParseInt("epoch", Arg(argv[2]), 1, INT64_MAX);
+  if (!epoch.ok()) return ReplyStatus(ctx, epoch.status());
+  Status s = CheckTypes(ctx, {{g->Key("meta"), rm::kKeyHash}});
+  if (s.ok()) s = CheckEpochGuard(ctx, *g, *epoch);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  return rm::ReplyWithLongLong(ctx, 1);
+}
+
+}  // namespace
+
+Status CheckEpochGuard(rm::Ctx* ctx, const Group& g, int64_t epoch) {
+  int64_t now = NowMs();
+  LeaderState st = LoadLeader(ctx, g);
+  if (!EpochIsCurrent(st, epoch, now))
+    return err::Fenced(epoch, st.Current(now).empty() ? 0 : st.epoch);
+  return Status::Ok();
+}
+
+bool RegisterLeaderFamily(rm::Ctx* ctx) {
+  return Register(ctx, "suma_try_leader", CmdTryLeader, "write deny-oom", 1, 1, 1) &&
+         Register(ctx, "suma_leader_info", CmdLeaderInfo, "readonly", 1, 1, 1) &&
+         Register(ctx, "suma_leader_resign", CmdLeaderResign, "write", 1, 1, 1) &&
+         Register(ctx, "suma_leader_check", CmdLeaderCheck, "readonly", 1, 1, 1);
+}
+
+}  // namespace suma::mod

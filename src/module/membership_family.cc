@@ -1,0 +1,115 @@
+// Membership family: keep_alive, vip_list, vip_info, vip_leave.
+#include "core/errors.h"
+#include "module/common.h"
+#include "module/group_state.h"
+
+namespace suma::mod {
+namespace {
+
+// suma_keep_alive <master_key> <vip> [pattern]
+// leader: array of live undrained vips; follower: leader's vip; no leader: nil.
+int CmdKeepAlive(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  if (argc < 3 || argc > 4) return rm::WrongArity(ctx);
+  auto g = ResolveGroup(ctx, argv[1]);
+  if (!g.ok()) return ReplyStatus(ctx, g.status());
+  std::string_view vip = Arg(argv[2]);
+  Status s = ValidateVip(vip);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  std::string_view pattern = argc == 4 ? Arg(argv[3]) : std::string_view("*");
+  s = ValidatePattern(pattern);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  s = CheckMembershipTypes(ctx, *g);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+
+  int64_t now = NowMs();
+  s = Heartbeat(ctx, *g, argv[2], now);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  LeaderState cur = LoadLeader(ctx, *g);
+  LeaderState renewed;
+  if (RenewIfLeader(cur, vip, now, &renewed)) {
+    StoreLeader(ctx, *g, renewed);
+    ReplyLiveList(ctx, *g, pattern, now);
+    return rm::kOk;
+  }
+  std::string_view holder = cur.Current(now);
+  if (holder.empty()) return rm::ReplyWithNull(ctx);
+  return ReplyBuf(ctx, holder);
+}
+
+// suma_vip_list <master_key> [pattern]
+int CmdVipList(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  if (argc < 2 || argc > 3) return rm::WrongArity(ctx);
+  auto g = ResolveGroup(ctx, argv[1]);
+  if (!g.ok()) return ReplyStatus(ctx, g.status());
+  std::string_view pattern = argc == 3 ? Arg(argv[2]) : std::string_view("*");
+  Status s = ValidatePattern(pattern);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  s = CheckMembershipTypes(ctx, *g);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  ReplyLiveList(ctx, *g, pattern, NowMs());
+  return rm::kOk;
+}
+
+// suma_vip_info <master_key> <vip>
+// -> [state, live|drained|offline|unknown, last_seen_ms, n|nil, leader, 0|1, drained, 0|1]
+int CmdVipInfo(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  if (argc != 3) return rm::WrongArity(ctx);
+  auto g = ResolveGroup(ctx, argv[1]);
+  if (!g.ok()) return ReplyStatus(ctx, g.status());
+  Status s = ValidateVip(Arg(argv[2]));
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  s = CheckMembershipTypes(ctx, *g);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  int64_t now = NowMs();
+  OpenedKey hosts(ctx, g->Key("hosts"), rm::kRead);
+  OpenedKey drained_key(ctx, g->Key("drained"), rm::kRead);
+  double seen = 0;
+  bool known = hosts.type() == rm::kKeyZset && rm::ZsetScore(hosts.get(), argv[2], &seen) == rm::kOk;
+  bool live = known && static_cast<int64_t>(seen) >= LiveCutoff(now);
+  bool drained = IsDrained(drained_key.get(), argv[2]);
+  bool leader = LoadLeader(ctx, *g).Current(now) == Arg(argv[2]);
+  const char* state = !known ? (drained ? "drained" : "unknown")
+                      : !live ? "offline"
+                      : drained ? "drained"
+                                : "live";
+  rm::ReplyWithArray(ctx, 8);
+  rm::ReplyWithSimpleString(ctx, "state");
+  rm::ReplyWithSimpleString(ctx, state);
+  rm::ReplyWithSimpleString(ctx, "last_seen_ms");
+  if (known)
+    rm::ReplyWithLongLong(ctx, static_cast<long long>(seen));
+  else
+    rm::ReplyWithNull(ctx);
+  rm::ReplyWithSimpleString(ctx, "leader");
+  rm::ReplyWithLongLong(ctx, leader ? 1 : 0);
+  rm::ReplyWithSimpleString(ctx, "drained");
+  return rm::ReplyWithLongLong(ctx, drained ? 1 : 0);
+}
+
+// suma_vip_leave <master_key> <vip>: a clean goodbye. Resigns leadership,
+// leaves the live set at once (event "offline", reason "leave").
+// -> 1 if vip was a member, 0 otherwise
+int CmdVipLeave(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  if (argc != 3) return rm::WrongArity(ctx);
+  auto g = ResolveGroup(ctx, argv[1]);
+  if (!g.ok()) return ReplyStatus(ctx, g.status());
+  Status s = ValidateVip(Arg(argv[2]));
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  s = CheckMembershipTypes(ctx, *g);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  int64_t now = NowMs();
+  ResignIfLeader(ctx, *g, Arg(argv[2]), now);
+  bool removed = RemoveHost(ctx, *g, argv[2], now, "leave");
+  return rm::ReplyWithLongLong(ctx, removed ? 1 : 0);
+}
+
+}  // namespace
+
+bool RegisterMembershipFamily(rm::Ctx* ctx) {
+  return Register(ctx, "suma_keep_alive", CmdKeepAlive, "write deny-oom", 1, 1, 1) &&
+         Register(ctx, "suma_vip_list", CmdVipList, "readonly", 1, 1, 1) &&
+         Register(ctx, "suma_vip_info", CmdVipInfo, "readonly", 1, 1, 1) &&
+         Register(ctx, "suma_vip_leave", CmdVipLeave, "write", 1, 1, 1);
+}
+
+}  // namespace suma::mod

@@ -1,0 +1,103 @@
+// Registry family: durable registration of a tenant's servers (not
+// heartbeat-based). One hash per server, "<group>:srv:<vip>", with fields
+// meta (JSON), registered_ms and updated_ms.
+#include "core/errors.h"
+#include "core/json.h"
+#include "core/numbers.h"
+#include "module/common.h"
+#include "module/group_state.h"
+#include "module/listing.h"
+
+namespace suma::mod {
+namespace {
+
+struct Server {
+  Group group;
+  std::string key;
+};
+
+Result<Server> ResolveServer(rm::Ctx* ctx, rm::Str* master, rm::Str* vip) {
+  auto g = ResolveGroup(ctx, master);
+  if (!g.ok()) return g.status();
+  Status s = ValidateVip(Arg(vip));
+  if (!s.ok()) return s;
+  Server out{*g, g->Key("srv:" + std::string(Arg(vip)))};
+  s = CheckTypes(ctx, {{out.key, rm::kKeyHash}});
+  if (s.ok()) s = CheckMembershipTypes(ctx, out.group);
+  if (!s.ok()) return s;
+  return out;
+}
+
+// suma_vip_register <master_key> <vip> [meta_json] -> 1 new, 0 updated
+int CmdRegister(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  if (argc != 3 && argc != 4) return rm::WrongArity(ctx);
+  auto srv = ResolveServer(ctx, argv[1], argv[2]);
+  if (!srv.ok()) return ReplyStatus(ctx, srv.status());
+  // Without meta_json a new server gets "{}" and a known one keeps its meta.
+  bool has_meta = argc == 4;
+  std::string_view meta = has_meta ? Arg(argv[3]) : std::string_view("{}");
+  if (meta.size() > static_cast<size_t>(rt().cfg.max_payload))
+    return ReplyStatus(ctx, err::PayloadTooLarge("meta", rt().cfg.max_payload));
+  Status s = ValidateJson("meta", meta);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  int64_t now = NowMs();
+  Num ts(now);
+  Reply added(rm::Call(ctx, "HSETNX", "!ccc", srv->key.c_str(), "registered_ms", ts.c_str()));
+  bool is_new = added.type() == rm::kReplyInteger && added.integer() == 1;
+  if (has_meta || is_new) {
+    Reply set(rm::Call(ctx, "HSET", "!ccb", srv->key.c_str(), "meta", meta.data(), meta.size()));
+  }
+  Reply upd(rm::Call(ctx, "HSET", "!ccc", srv->key.c_str(), "updated_ms", ts.c_str()));
+  Emit(ctx, srv->group, "register", now, [&](EventBuilder& b) {
+    b.Str("vip", Arg(argv[2])).Int("new", is_new ? 1 : 0);
+    if (has_meta) b.Raw("meta", meta);
+  });
+  return rm::ReplyWithLongLong(ctx, is_new ? 1 : 0);
+}
+
+// suma_vip_unregister <master_key> <vip> -> 1 removed, 0 was not registered
+int CmdUnregister(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  if (argc != 3) return rm::WrongArity(ctx);
+  auto srv = ResolveServer(ctx, argv[1], argv[2]);
+  if (!srv.ok()) return ReplyStatus(ctx, srv.status());
+  Reply del(rm::Call(ctx, "DEL", "!c", srv->key.c_str()));
+  if (del.type() != rm::kReplyInteger || del.integer() == 0) return rm::ReplyWithLongLong(ctx, 0);
+  Emit(ctx, srv->group, "unregister", NowMs(),
+       [&](EventBuilder& b) { b.Str("vip", Arg(argv[2])); });
+  return rm::ReplyWithLongLong(ctx, 1);
+}
+
+// suma_vip_server_get <master_key> <vip> -> [meta, registered_ms, updated_ms] or nil
+int CmdServerGet(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  if (argc != 3) return rm::WrongArity(ctx);
+  auto srv = ResolveServer(ctx, argv[1], argv[2]);
+  if (!srv.ok()) return ReplyStatus(ctx, srv.status());
+  Reply r(rm::Call(ctx, "HMGET", "cccc", srv->key.c_str(), "meta", "registered_ms", "updated_ms"));
+  if (r.type() != rm::kReplyArray || r.length() != 3 ||
+      rm::CallReplyType(r.at(0)) != rm::kReplyString)
+    return rm::ReplyWithNull(ctx);
+  rm::ReplyWithArray(ctx, 3);
+  ReplyBuf(ctx, Reply::Text(r.at(0)));
+  for (size_t i = 1; i < 3; ++i) {
+    auto ms = ParseInt("ms", Reply::Text(r.at(i)), 0, INT64_MAX);
+    rm::ReplyWithLongLong(ctx, ms.ok() ? *ms : 0);
+  }
+  return rm::kOk;
+}
+
+// suma_vip_server_list <pattern> [GROUP g] [CURSOR c] [COUNT n]
+int CmdServerList(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  return ReplyListing(ctx, argv, argc, "srv", [](rm::Ctx*, const std::string&) { return true; });
+}
+
+}  // namespace
+
+bool RegisterRegistryFamily(rm::Ctx* ctx) {
+  return Register(ctx, "suma_vip_register", CmdRegister, "write deny-oom", 1, 1, 1) &&
+         Register(ctx, "suma_vip_unregister", CmdUnregister, "write", 1, 1, 1) &&
+         Register(ctx, "suma_vip_server_get", CmdServerGet, "readonly", 1, 1, 1) &&
+         Register(ctx, "suma_vip_server_list", CmdServerList, "readonly", 0, 0, 0) &&
+         Register(ctx, "suma_vip_register_list", CmdServerList, "readonly", 0, 0, 0);
+}
+
+}  // namespace suma::mod

@@ -1,0 +1,277 @@
+// Tasks family: the group's at-least-once task queue, suma_ci_task.
+//
+// Keys of group G:
+//   G:tasks     hash id -> payload JSON        (every task not yet acked)
+//   G:tqueue    zset id -> id                  (waiting, oldest first)
+//   G:tclaims   zset id -> lease deadline ms   (claimed)
+//   G:towners   hash id -> vip that claimed it
+//   G:tattempts hash id -> deliveries so far
+// A claim whose lease ran out, or whose host went offline, goes back to the
+// queue (lazily at the next CLAIM, and at once when the host is evicted).
+#include <string>
+#include <vector>
+
+#include "core/errors.h"
+#include "core/json.h"
+#include "core/numbers.h"
+#include "module/common.h"
+#include "module/group_state.h"
+#include "module/options.h"
+
+namespace suma::mod {
+namespace {
+
+constexpr int64_t kMaxLeaseMs = 86400000;
+constexpr const char* kRequeueBatch = "100";
+
+struct TaskKeys {
+  explicit TaskKeys(const Group& g)
+      : tasks(g.Key("tasks")),
+        queue(g.Key("tqueue")),
+        claims(g.Key("tclaims")),
+        owners(g.Key("towners")),
+        attempts(g.Key("tattempts")) {}
+  std::string tasks, queue, claims, owners, attempts;
+};
+
+Status CheckTaskTypes(rm::Ctx* ctx, const Group& g, const TaskKeys& k) {
+  Status s = CheckTypes(ctx, {{k.tasks, rm::kKeyHash},
+                              {k.queue, rm::kKeyZset},
+                              {k.claims, rm::kKeyZset},
+                              {k.owners, rm::kKeyHash},
+                              {k.attempts, rm::kKeyHash}});
+  return s.ok() ? CheckMembershipTypes(ctx, g) : s;
+}
+
+void Requeue(rm::Ctx* ctx, const Group& g, const TaskKeys& k, std::string_view id, int64_t now,
+             std::string_view reason) {
+  std::string sid(id);
+  Reply a(rm::Call(ctx, "ZREM", "!cc", k.claims.c_str(), sid.c_str()));
+  Reply b(rm::Call(ctx, "HDEL", "!cc", k.owners.c_str(), sid.c_str()));
+  Reply c(rm::Call(ctx, "ZADD", "!ccc", k.queue.c_str(), sid.c_str(), sid.c_str()));
+  Emit(ctx, g, "task", now, [&](EventBuilder& e) {
+    e.Str("action", "requeue").Str("id", sid).Str("reason", reason);
+  });
+}
+
+void RequeueLapsed(rm::Ctx* ctx, const Group& g, const TaskKeys& k, int64_t now) {
+  Num upto(now);
+  std::string max = "(" + std::string(upto.c_str());
+  Reply r(rm::Call(ctx, "ZRANGEBYSCORE", "cccccc", k.claims.c_str(), "-inf", max.c_str(), "LIMIT",
+                   "0", kRequeueBatch));
+  for (size_t i = 0; r.type() == rm::kReplyArray && i < r.length(); ++i)
+    Requeue(ctx, g, k, Reply::Text(r.at(i)), now, "lease");
+}
+
+int Push(rm::Ctx* ctx, const Group& g, const TaskKeys& k, rm::Str** argv, int argc) {
+  if (argc != 1) return ReplyStatus(ctx, err::Syntax("PUSH <json>"));
+  std::string_view json = Arg(argv[0]);
+  if (json.size() > static_cast<size_t>(rt().cfg.max_payload))
+    return ReplyStatus(ctx, err::PayloadTooLarge("task", rt().cfg.max_payload));
+  Status s = ValidateJson("task", json);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  {
+    OpenedKey tasks(ctx, k.tasks, rm::kRead);
+    if (static_cast<int64_t>(rm::ValueLength(tasks.get())) >= rt().cfg.max_tasks)
+      return ReplyStatus(ctx, err::QueueFull(g.name, rt().cfg.max_tasks));
+  }
+  std::string meta = g.Key("meta");
+  Reply idr(rm::Call(ctx, "HINCRBY", "!ccc", meta.c_str(), "taskseq", "1"));
+  if (idr.type() != rm::kReplyInteger) return ReplyStatus(ctx, err::Internal("task id"));
+  Num id(idr.integer());
+  Reply a(rm::Call(ctx, "HSET", "!ccb", k.tasks.c_str(), id.c_str(), json.data(), json.size()));
+  Reply b(rm::Call(ctx, "ZADD", "!ccc", k.queue.c_str(), id.c_str(), id.c_str()));
+  Emit(ctx, g, "task", NowMs(),
+       [&](EventBuilder& e) { e.Str("action", "push").Str("id", id.c_str()); });
+  return rm::ReplyWithLongLong(ctx, idr.integer());
+}
+
+int Claim(rm::Ctx* ctx, const Group& g, const TaskKeys& k, rm::Str** argv, int argc) {
+  if (argc < 1 || argc > 2) return ReplyStatus(ctx, err::Syntax("CLAIM <vip> [lease_ms]"));
+  Status s = ValidateVip(Arg(argv[0]));
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  int64_t lease = rt().cfg.task_lease_ms;
+  if (argc == 2) {
+    auto v = ParseInt("lease_ms", Arg(argv[1]), 100, kMaxLeaseMs);
+    if (!v.ok()) return ReplyStatus(ctx, v.status());
+    lease = *v;
+  }
+  int64_t now = NowMs();
+  RequeueLapsed(ctx, g, k, now);
+  Reply first(rm::Call(ctx, "ZRANGE", "ccc", k.queue.c_str(), "0", "0"));
+  if (first.type() != rm::kReplyArray || first.length() == 0) return rm::ReplyWithNull(ctx);
+  std::string id(Reply::Text(first.at(0)));
+  Reply payload(rm::Call(ctx, "HGET", "cc", k.tasks.c_str(), id.c_str()));
+  Num deadline(now + lease);
+  Reply a(rm::Call(ctx, "ZREM", "!cc", k.queue.c_str(), id.c_str()));
+  Reply b(rm::Call(ctx, "ZADD", "!ccc", k.claims.c_str(), deadline.c_str(), id.c_str()));
+  Reply c(rm::Call(ctx, "HSET", "!ccs", k.owners.c_str(), id.c_str(), argv[0]));
+  Reply n(rm::Call(ctx, "HINCRBY", "!ccc", k.attempts.c_str(), id.c_str(), "1"));
+  Emit(ctx, g, "task", now, [&](EventBuilder& e) {
+    e.Str("action", "claim").Str("id", id).Str("vip", Arg(argv[0]));
+  });
+  rm::ReplyWithArray(ctx, 3);
+  auto idn = ParseInt("id", id, 0, INT64_MAX);
+  rm::ReplyWithLongLong(ctx, idn.ok() ? *idn : 0);
+  ReplyBuf(ctx, payload.str());
+  return rm::ReplyWithLongLong(ctx, n.type() == rm::kReplyInteger ? n.integer() : 1);
+}
+
+// Common to ACK and EXTEND: is `id` claimed (by vip, when given)?
+bool ClaimedBy(rm::Ctx* ctx, const TaskKeys& k, const std::string& id, std::string_view vip,
+               int64_t now) {
+  Reply score(rm::Call(ctx, "ZSCORE", "cc", k.claims.c_str(), id.c_str()));
+  if (score.type() != rm::kReplyString) return false;
+  auto deadline = ParseInt("deadline", score.str(), INT64_MIN, INT64_MAX);
+  if (!deadline.ok() || *deadline <= now) return false;
+  if (vip.empty()) return true;
+  Reply owner(rm::Call(ctx, "HGET", "cc", k.owners.c_str(), id.c_str()));
+  return owner.type() == rm::kReplyString && owner.str() == vip;
+}
+
+// ACK <id> [vip] [IFEPOCH e]
+int Ack(rm::Ctx* ctx, const Group& g, const TaskKeys& k, rm::Str** argv, int argc) {
+  if (argc < 1 || argc > 4) return ReplyStatus(ctx, err::Syntax("ACK <id> [vip] [IFEPOCH e]"));
+  auto id = ParseInt("id", Arg(argv[0]), 1, INT64_MAX);
+  if (!id.ok()) return ReplyStatus(ctx, id.status());
+  std::string_view vip;
+  int guard = 1;
+  if (argc == 2 || argc == 4) {
+    vip = Arg(argv[1]);
+    Status s = ValidateVip(vip);
+    if (!s.ok()) return ReplyStatus(ctx, s);
+    guard = 2;
+  }
+  Status s = CheckGuards(ctx, g, argv + guard, argc - guard);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  int64_t now = NowMs();
+  Num sid(*id);
+  std::string ids(sid.c_str());
+  if (!ClaimedBy(ctx, k, ids, vip, now)) return rm::ReplyWithLongLong(ctx, 0);
+  for (const std::string* key : {&k.tasks, &k.owners, &k.attempts}) {
+    Reply r(rm::Call(ctx, "HDEL", "!cc", key->c_str(), ids.c_str()));
+  }
+  Reply r(rm::Call(ctx, "ZREM", "!cc", k.claims.c_str(), ids.c_str()));
+  Emit(ctx, g, "task", now, [&](EventBuilder& e) { e.Str("action", "ack").Str("id", ids); });
+  return rm::ReplyWithLongLong(ctx, 1);
+}
+
+// EXTEND <id> <vip> [lease_ms]
+int Extend(rm::Ctx* ctx, const Group&, const TaskKeys& k, rm::Str** argv, int argc) {
+  if (argc < 2 || argc > 3) return ReplyStatus(ctx, err::Syntax("EXTEND <id> <vip> [lease_ms]"));
+  auto id = ParseInt("id", Arg(argv[0]), 1, INT64_MAX);
+  if (!id.ok()) return ReplyStatus(ctx, id.status());
+  Status s = ValidateVip(Arg(argv[1]));
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  int64_t lease = rt().cfg.task_lease_ms;
+  if (argc == 3) {
+    auto v = ParseInt("lease_ms", Arg(argv[2]), 100, kMaxLeaseMs);
+    if (!v.ok()) return ReplyStatus(ctx, v.status());
+    lease = *v;
+  }
+  int64_t now = NowMs();
+  Num sid(*id), deadline(now + lease);
+  if (!ClaimedBy(ctx, k, sid.c_str(), Arg(argv[1]), now)) return rm::ReplyWithLongLong(ctx, 0);
+  Reply r(rm::Call(ctx, "ZADD", "!cccc", k.claims.c_str(), "XX", deadline.c_str(), sid.c_str()));
+  return rm::ReplyWithLongLong(ctx, 1);
+}
+
+// PENDING [count] -> [[id, payload], ...] waiting tasks, oldest first
+int Pending(rm::Ctx* ctx, const Group&, const TaskKeys& k, rm::Str** argv, int argc) {
+  if (argc > 1) return ReplyStatus(ctx, err::Syntax("PENDING [count]"));
+  int64_t count = 100;
+  if (argc == 1) {
+    auto c = ParseInt("count", Arg(argv[0]), 1, 10000);
+    if (!c.ok()) return ReplyStatus(ctx, c.status());
+    count = *c;
+  }
+  Num last(count - 1);
+  Reply ids(rm::Call(ctx, "ZRANGE", "ccc", k.queue.c_str(), "0", last.c_str()));
+  size_t n = ids.type() == rm::kReplyArray ? ids.length() : 0;
+  rm::ReplyWithArray(ctx, static_cast<long>(n));
+  for (size_t i = 0; i < n; ++i) {
+    std::string id(Reply::Text(ids.at(i)));
+    Reply payload(rm::Call(ctx, "HGET", "cc", k.tasks.c_str(), id.c_str()));
+    rm::ReplyWithArray(ctx, 2);
+    auto idn = ParseInt("id", id, 0, INT64_MAX);
+    rm::ReplyWithLongLong(ctx, idn.ok() ? *idn : 0);
+    ReplyBuf(ctx, payload.str());
+  }
+  return rm::kOk;
+}
+
+// CLAIMED -> [[id, vip, deadline_ms], ...]
+int Claimed(rm::Ctx* ctx, const Group&, const TaskKeys& k, rm::Str**, int argc) {
+  if (argc != 0) return ReplyStatus(ctx, err::Syntax("CLAIMED takes no arguments"));
+  Reply ids(rm::Call(ctx, "ZRANGE", "cccc", k.claims.c_str(), "0", "-1", "WITHSCORES"));
+  size_t n = ids.type() == rm::kReplyArray ? ids.length() / 2 : 0;
+  rm::ReplyWithArray(ctx, static_cast<long>(n));
+  for (size_t i = 0; i < n; ++i) {
+    std::string id(Reply::Text(ids.at(2 * i)));
+    Reply owner(rm::Call(ctx, "HGET", "cc", k.owners.c_str(), id.c_str()));
+    auto idn = ParseInt("id", id, 0, INT64_MAX);
+    auto dl = ParseInt("deadline", Reply::Text(ids.at(2 * i + 1)), INT64_MIN, INT64_MAX);
+    rm::ReplyWithArray(ctx, 3);
+    rm::ReplyWithLongLong(ctx, idn.ok() ? *idn : 0);
+    ReplyBuf(ctx, owner.str());
+    rm::ReplyWithLongLong(ctx, dl.ok() ? *dl : 0);
+  }
+  return rm::kOk;
+}
+
+// STATS -> [queued, n, claimed, n]
+int Stats(rm::Ctx* ctx, const Group&, const TaskKeys& k, rm::Str**, int argc) {
+  if (argc != 0) return ReplyStatus(ctx, err::Syntax("STATS takes no arguments"));
+  OpenedKey queue(ctx, k.queue, rm::kRead), claims(ctx, k.claims, rm::kRead);
+  rm::ReplyWithArray(ctx, 4);
+  rm::ReplyWithSimpleString(ctx, "queued");
+  rm::ReplyWithLongLong(ctx, static_cast<long long>(rm::ValueLength(queue.get())));
+  rm::ReplyWithSimpleString(ctx, "claimed");
+  return rm::ReplyWithLongLong(ctx, static_cast<long long>(rm::ValueLength(claims.get())));
+}
+
+using SubFn = int (*)(rm::Ctx*, const Group&, const TaskKeys&, rm::Str**, int);
+struct Sub {
+  const char* name;
+  SubFn fn;
+};
+constexpr Sub kSubs[] = {{"PUSH", Push},       {"CLAIM", Claim},     {"ACK", Ack},
+                         {"EXTEND", Extend},   {"PENDING", Pending}, {"CLAIMED", Claimed},
+                         {"STATS", Stats}};
+
+// suma_ci_task <channel> <subcommand> [args...]
+int CmdTask(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  if (argc < 3) return rm::WrongArity(ctx);
+  auto g = ResolveGroup(ctx, argv[1]);
+  if (!g.ok()) return ReplyStatus(ctx, g.status());
+  std::string_view name = Arg(argv[2]);
+  for (const Sub& sub : kSubs) {
+    if (!EqualsIgnoreCase(name, sub.name)) continue;
+    TaskKeys k(*g);
+    Status s = CheckTaskTypes(ctx, *g, k);
+    if (!s.ok()) return ReplyStatus(ctx, s);
+    return sub.fn(ctx, *g, k, argv + 3, argc - 3);
+  }
+  return ReplyStatus(ctx, err::UnknownSubcommand("suma_ci_task", name));
+}
+
+}  // namespace
+
+void RequeueClaimsOf(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now) {
+  TaskKeys k(g);
+  {
+    OpenedKey owners(ctx, k.owners, rm::kRead);
+    if (owners.type() != rm::kKeyHash) return;
+  }
+  Reply all(rm::Call(ctx, "HGETALL", "c", k.owners.c_str()));
+  std::vector<std::string> ids;
+  for (size_t i = 0; all.type() == rm::kReplyArray && i + 1 < all.length(); i += 2)
+    if (Reply::Text(all.at(i + 1)) == vip) ids.emplace_back(Reply::Text(all.at(i)));
+  for (const auto& id : ids) Requeue(ctx, g, k, id, now, "offline");
+}
+
+bool RegisterTasksFamily(rm::Ctx* ctx) {
+  return Register(ctx, "suma_ci_task", CmdTask, "write deny-oom", 1, 1, 1);
+}
+
+}  // namespace suma::mod
