@@ -1,0 +1,99 @@
+#include "core/leader.h"
+
+#include <gtest/gtest.h>
+
+namespace suma {
+namespace {
+
+// The decision functions take `now` explicitly: this is the injected clock.
+struct FakeClock {
+  int64_t now = 1'000'000;
+  void Advance(int64_t ms) { now += ms; }
+};
+
+TEST(TryLeader, FirstCandidateGetsEpochOne) {
+  FakeClock clock;
+  LeaderDecision d = TryLeader(LeaderState{}, "a", clock.now, 1000);
+  EXPECT_TRUE(d.leader);
+  EXPECT_TRUE(d.new_term);
+  EXPECT_EQ(d.next.vip, "a");
+  EXPECT_EQ(d.next.epoch, 1);
+  EXPECT_EQ(d.next.lease_until, clock.now + 1000);
+}
+
+TEST(TryLeader, OthersAreRefusedWhileTheLeaseRuns) {
+  FakeClock clock;
+  LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
+  clock.Advance(999);
+  LeaderDecision d = TryLeader(s, "b", clock.now, 1000);
+  EXPECT_FALSE(d.leader);
+  EXPECT_FALSE(d.new_term);
+}
+
+TEST(TryLeader, RenewalKeepsTheEpoch) {
+  FakeClock clock;
+  LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
+  clock.Advance(500);
+  LeaderDecision d = TryLeader(s, "a", clock.now, 2000);
+  EXPECT_TRUE(d.leader);
+  EXPECT_FALSE(d.new_term);
+  EXPECT_EQ(d.next.epoch, 1);
+  EXPECT_EQ(d.next.lease_until, clock.now + 2000);
+}
+
+TEST(TryLeader, ExpiredLeaseGoesToTheNextCandidateWithAHigherEpoch) {
+  FakeClock clock;
+  LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
+  clock.Advance(1000);  // lease_until == now: expired
+  EXPECT_EQ(s.Current(clock.now), "");
+  LeaderDecision d = TryLeader(s, "b", clock.now, 1000);
+  EXPECT_TRUE(d.leader);
+  EXPECT_TRUE(d.new_term);
+  EXPECT_EQ(d.next.epoch, 2);
+}
+
+TEST(TryLeader, TheSameHostReturningAfterExpiryGetsANewEpoch) {
+  FakeClock clock;
+  LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
+  clock.Advance(5000);
+  LeaderDecision d = TryLeader(s, "a", clock.now, 1000);
+  EXPECT_TRUE(d.new_term);
+  EXPECT_EQ(d.next.epoch, 2);
+}
+
+TEST(RenewIfLeader, OnlyTheCurrentHolderRenews) {
+  FakeClock clock;
+  LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
+  clock.Advance(400);
+  LeaderState next;
+  EXPECT_FALSE(RenewIfLeader(s, "b", clock.now, &next));
+  ASSERT_TRUE(RenewIfLeader(s, "a", clock.now, &next));
+  EXPECT_EQ(next.lease_until, clock.now + 1000);
+  EXPECT_EQ(next.epoch, 1);
+  clock.Advance(5000);
+  EXPECT_FALSE(RenewIfLeader(next, "a", clock.now, &next));
+}
+
+TEST(Fencing, OnlyTheCurrentEpochPasses) {
+  FakeClock clock;
+  LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
+  EXPECT_TRUE(EpochIsCurrent(s, 1, clock.now));
+  clock.Advance(1500);
+  EXPECT_FALSE(EpochIsCurrent(s, 1, clock.now));  // lapsed
+  s = TryLeader(s, "b", clock.now, 1000).next;
+  EXPECT_FALSE(EpochIsCurrent(s, 1, clock.now));
+  EXPECT_TRUE(EpochIsCurrent(s, 2, clock.now));
+  EXPECT_EQ(LeaseLeft(s, clock.now), 1000);
+}
+
+TEST(Fencing, ResignedStateKeepsTheLastEpoch) {
+  FakeClock clock;
+  LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
+  s.vip.clear();
+  s.lease_until = 0;
+  EXPECT_EQ(LeaseLeft(s, clock.now), 0);
+  EXPECT_EQ(TryLeader(s, "a", clock.now, 1000).next.epoch, 2);
+}
+
+}  // namespace
+}  // namespace suma
