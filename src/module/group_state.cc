@@ -24,6 +24,16 @@ void ReplicateZadd(rm::Ctx* ctx, rm::Str* key, int64_t score, rm::Str* member) {
   rm::Replicate(ctx, "ZADD", "scs", key, n.c_str(), member);
 }
 
+// What follows a host's removal from G:hosts: the event, and its tasks back
+// to the queue.
+void AnnounceGone(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now,
+                  std::string_view reason) {
+  Emit(ctx, g, "offline", now, [&](EventBuilder& b) {
+    b.Str("vip", Arg(vip)).Str("reason", reason);
+  });
+  RequeueClaimsOf(ctx, g, Arg(vip), now);
+}
+
 }  // namespace
 
 int64_t LiveCutoff(int64_t now) { return now - rt().cfg.host_ttl_ms; }
@@ -36,29 +46,47 @@ Status CheckMembershipTypes(rm::Ctx* ctx, const Group& g) {
 }
 
 Status Heartbeat(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now) {
-  OpenedKey hosts(ctx, g.Key("hosts"), rm::kRead | rm::kWrite);
-  double old = 0;
-  bool known = rm::ZsetScore(hosts.get(), vip, &old) == rm::kOk;
-  bool was_live = known && static_cast<int64_t>(old) >= LiveCutoff(now);
-  if (!known && static_cast<int64_t>(rm::ValueLength(hosts.get())) >= rt().cfg.max_hosts) {
-    // Full: make room only by dropping a host that is already offline.
-    rm::ZsetFirstInScoreRange(hosts.get(), -kInf, kInf, 0, 0);
-    double oldest = 0;
-    rm::Str* victim = rm::ZsetRangeCurrentElement(hosts.get(), &oldest);
-    rm::ZsetRangeStop(hosts.get());
-    if (!victim || static_cast<int64_t>(oldest) >= LiveCutoff(now)) {
-      if (victim) rm::FreeString(ctx, victim);
-      return err::GroupFull(g.name, rt().cfg.max_hosts);
+  rm::Str* victim = nullptr;
+  bool was_live = false;
+  {
+    OpenedKey hosts(ctx, g.Key("hosts"), rm::kRead | rm::kWrite);
+    Status s = hosts.Expect(rm::kKeyZset);
+    if (!s.ok()) return s;
+    double old = 0;
+    bool known = rm::ZsetScore(hosts.get(), vip, &old) == rm::kOk;
+    was_live = known && static_cast<int64_t>(old) >= LiveCutoff(now);
+    if (!known && static_cast<int64_t>(rm::ValueLength(hosts.get())) >= rt().cfg.max_hosts) {
+      // Full: make room only by dropping a host that is already offline.
+      double oldest = 0;
+      if (rm::ZsetFirstInScoreRange(hosts.get(), -kInf, kInf, 0, 0) == rm::kOk) {
+        victim = rm::ZsetRangeCurrentElement(hosts.get(), &oldest);
+        rm::ZsetRangeStop(hosts.get());
+      }
+      if (!victim || static_cast<int64_t>(oldest) >= LiveCutoff(now)) {
+        if (victim) rm::FreeString(ctx, victim);
+        return err::GroupFull(g.name, rt().cfg.max_hosts);
+      }
     }
-    RemoveHost(ctx, g, victim, now, "max-hosts");
+    // Events go to G:meta and G:events; check them before the first write.
+    if (!was_live) s = CheckTypes(ctx, {{g.Key("meta"), rm::kKeyHash},
+                                        {g.Key("events"), rm::kKeyStream}});
+    if (!s.ok()) {
+      if (victim) rm::FreeString(ctx, victim);
+      return s;
+    }
+    if (victim) {
+      rm::ZsetRem(hosts.get(), victim, nullptr);
+      rm::Replicate(ctx, "ZREM", "ss", hosts.name(), victim);
+    }
+    rm::ZsetAdd(hosts.get(), static_cast<double>(now), vip, nullptr);
+    ReplicateZadd(ctx, hosts.name(), now, vip);
+  }
+  ++rt().heartbeats;
+  if (victim) {
+    AnnounceGone(ctx, g, victim, now, "max-hosts");
     rm::FreeString(ctx, victim);
   }
-  rm::ZsetAdd(hosts.get(), static_cast<double>(now), vip, nullptr);
-  ReplicateZadd(ctx, hosts.name(), now, vip);
-  ++rt().heartbeats;
-  if (!was_live) {
-    Emit(ctx, g, "online", now, [&](EventBuilder& b) { b.Str("vip", Arg(vip)); });
-  }
+  if (!was_live) Emit(ctx, g, "online", now, [&](EventBuilder& b) { b.Str("vip", Arg(vip)); });
   RememberGroup(g);
   return Status::Ok();
 }
@@ -72,10 +100,7 @@ bool RemoveHost(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now, std::st
     if (!deleted) return false;
     rm::Replicate(ctx, "ZREM", "ss", hosts.name(), vip);
   }
-  Emit(ctx, g, "offline", now, [&](EventBuilder& b) {
-    b.Str("vip", Arg(vip)).Str("reason", reason);
-  });
-  RequeueClaimsOf(ctx, g, Arg(vip), now);
+  AnnounceGone(ctx, g, vip, now, reason);
   return true;
 }
 
@@ -112,10 +137,13 @@ void ReplyLiveList(rm::Ctx* ctx, const Group& g, std::string_view pattern, int64
   rm::ReplySetArrayLength(ctx, n);
 }
 
-LeaderState LoadLeader(rm::Ctx* ctx, const Group& g) {
+LeaderState LoadLeader(rm::Ctx* ctx, const Group& g, Status* type_error) {
   LeaderState s;
   OpenedKey meta(ctx, g.Key("meta"), rm::kRead);
-  if (meta.type() != rm::kKeyHash) return s;
+  if (meta.type() != rm::kKeyHash) {
+    if (type_error) *type_error = meta.Expect(rm::kKeyHash);
+    return s;
+  }
   rm::Str *vip = nullptr, *epoch = nullptr, *until = nullptr, *lease = nullptr;
   rm::HashGet(meta.get(), rm::kHashCFields, "leader", &vip, "epoch", &epoch, "lease_until", &until,
               "lease_ms", &lease, nullptr);
@@ -140,6 +168,15 @@ void StoreLeader(rm::Ctx* ctx, const Group& g, const LeaderState& s) {
   rm::Replicate(ctx, "HSET", "scscscscs", meta.name(), "leader", vip, "epoch", e, "lease_until",
                 u, "lease_ms", l);
   for (rm::Str* p : {vip, e, u, l}) rm::FreeString(ctx, p);
+}
+
+void RenewLease(rm::Ctx* ctx, const Group& g, int64_t lease_until) {
+  OpenedKey meta(ctx, g.Key("meta"), rm::kRead | rm::kWrite);
+  Num until(lease_until);
+  rm::Str* u = rm::CreateString(ctx, until.buf, std::strlen(until.buf));
+  rm::HashSet(meta.get(), rm::kHashCFields, "lease_until", u, nullptr);
+  rm::Replicate(ctx, "HSET", "scs", meta.name(), "lease_until", u);
+  rm::FreeString(ctx, u);
 }
 
 bool ResignIfLeader(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now) {

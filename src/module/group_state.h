@@ -24,6 +24,7 @@ Status CheckMembershipTypes(rm::Ctx* ctx, const Group& g);
 // Records a heartbeat of vip: score = now. Emits "online" when vip is new or
 // was offline. When the group is at max-hosts, a new vip replaces the least
 // recently seen host if that one is offline, and is refused otherwise.
+// Checks the types of the keys it writes before its first write.
 Status Heartbeat(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now);
 
 // Removes vip from the live set (eviction, leave, max-hosts), emits "offline"
@@ -39,7 +40,12 @@ void ReplyLiveList(rm::Ctx* ctx, const Group& g, std::string_view pattern, int64
 // Ends vip's tenure if it leads now and emits "resign". Returns whether it led.
 bool ResignIfLeader(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now);
 
-LeaderState LoadLeader(rm::Ctx* ctx, const Group& g);
+// The group's leader state; a default state when G:meta is absent. When
+// G:meta holds another type the state is default and *type_error (if given)
+// is set to the WRONGTYPE error.
+LeaderState LoadLeader(rm::Ctx* ctx, const Group& g, Status* type_error = nullptr);
+// Moves the current leader's lease_until (keep_alive renewal).
+void RenewLease(rm::Ctx* ctx, const Group& g, int64_t lease_until);
 // Writes the leader fields of `s` to G:meta and replicates them.
 void StoreLeader(rm::Ctx* ctx, const Group& g, const LeaderState& s);
 

@@ -18,16 +18,19 @@ int CmdKeepAlive(rm::Ctx* ctx, rm::Str** argv, int argc) {
   std::string_view pattern = argc == 4 ? Arg(argv[3]) : std::string_view("*");
   s = ValidatePattern(pattern);
   if (!s.ok()) return ReplyStatus(ctx, s);
-  s = CheckMembershipTypes(ctx, *g);
-  if (!s.ok()) return ReplyStatus(ctx, s);
-
+  // The hot path: every host runs this every host-ttl-ms / 3. It opens G:meta
+  // and G:hosts once each on a follower, and checks every key it will write
+  // before its first write.
   int64_t now = NowMs();
-  s = Heartbeat(ctx, *g, argv[2], now);
+  LeaderState cur = LoadLeader(ctx, *g, &s);
   if (!s.ok()) return ReplyStatus(ctx, s);
-  LeaderState cur = LoadLeader(ctx, *g);
   LeaderState renewed;
-  if (RenewIfLeader(cur, vip, now, &renewed)) {
-    StoreLeader(ctx, *g, renewed);
+  bool leads = RenewIfLeader(cur, vip, now, &renewed);
+  if (leads) s = CheckTypes(ctx, {{g->Key("drained"), rm::kKeyHash}});
+  if (s.ok()) s = Heartbeat(ctx, *g, argv[2], now);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  if (leads) {
+    RenewLease(ctx, *g, renewed.lease_until);
     ReplyLiveList(ctx, *g, pattern, now);
     return rm::kOk;
   }
