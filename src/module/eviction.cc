@@ -71,7 +71,7 @@ bool SweepGroup(rm::Ctx* ctx, const Group& g, int64_t now, Clock::time_point dea
       }
     }
     if (!victim) return true;
-    RemoveHost(ctx, g, victim, now, "expired");
+    RemoveHost(ctx, g, victim, now, kReasonExpired);
     rm::FreeString(ctx, victim);
     ++rt().evictions;
     if (Clock::now() >= deadline) return false;

@@ -3,7 +3,7 @@
 // Internal keys of group G (all prefixed "G:", see names.h):
 //   G:hosts    zset  vip -> last heartbeat (ms, primary's clock)
 //   G:drained  hash  vip -> ms when drained
-//   G:meta     hash  leader, epoch, lease_until, lease_ms, seq, taskseq
+//   G:meta     hash  leader, epoch, lease_until, lease_ms, seq, taskseq, evictions
 //   G:events   stream id "<seq>-0", field e = event JSON (last event-log-len)
 #pragma once
 
@@ -26,6 +26,8 @@ Status CheckMembershipTypes(rm::Ctx* ctx, const Group& g);
 // recently seen host if that one is offline, and is refused otherwise.
 // Checks the types of the keys it writes before its first write.
 Status Heartbeat(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now);
+
+inline constexpr std::string_view kReasonExpired = "expired";
 
 // Removes vip from the live set (eviction, leave, max-hosts), emits "offline"
 // with the reason, and requeues tasks it had claimed. Returns false if absent.

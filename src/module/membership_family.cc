@@ -1,5 +1,6 @@
-// Membership family: keep_alive, vip_list, vip_info, vip_leave.
+// Membership family: keep_alive, vip_list, vip_info, vip_leave, group_info.
 #include "core/errors.h"
+#include "core/numbers.h"
 #include "module/common.h"
 #include "module/group_state.h"
 
@@ -106,13 +107,60 @@ int CmdVipLeave(rm::Ctx* ctx, rm::Str** argv, int argc) {
   return rm::ReplyWithLongLong(ctx, removed ? 1 : 0);
 }
 
+// suma_group_info <master_key> -> flat [name, value, ...] summary of the group:
+// hosts, live, drained, leader, epoch, lease_left_ms, seq, evictions,
+// tasks_queued, tasks_claimed. For consoles and metrics.
+int CmdGroupInfo(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  if (argc != 2) return rm::WrongArity(ctx);
+  auto g = ResolveGroup(ctx, argv[1]);
+  if (!g.ok()) return ReplyStatus(ctx, g.status());
+  Status s = CheckMembershipTypes(ctx, *g);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  int64_t now = NowMs();
+  std::string hosts = g->Key("hosts"), meta = g->Key("meta");
+  Num cutoff(LiveCutoff(now));
+  auto count = [&](const char* cmd, const std::string& key) {
+    Reply r(rm::Call(ctx, cmd, "c", key.c_str()));
+    return r.type() == rm::kReplyInteger ? r.integer() : 0;
+  };
+  Reply live(rm::Call(ctx, "ZCOUNT", "ccc", hosts.c_str(), cutoff.c_str(), "+inf"));
+  Reply m(rm::Call(ctx, "HMGET", "ccc", meta.c_str(), "seq", "evictions"));
+  auto meta_int = [&](size_t i) -> long long {
+    auto v = ParseInt("meta", m.type() == rm::kReplyArray ? Reply::Text(m.at(i)) : "", 0, INT64_MAX);
+    return v.ok() ? *v : 0;
+  };
+  LeaderState st = LoadLeader(ctx, *g);
+  std::string_view holder = st.Current(now);
+  rm::ReplyWithArray(ctx, 20);
+  auto field = [&](const char* name, long long v) {
+    rm::ReplyWithSimpleString(ctx, name);
+    rm::ReplyWithLongLong(ctx, v);
+  };
+  field("hosts", count("ZCARD", hosts));
+  field("live", live.type() == rm::kReplyInteger ? live.integer() : 0);
+  field("drained", count("HLEN", g->Key("drained")));
+  rm::ReplyWithSimpleString(ctx, "leader");
+  if (holder.empty())
+    rm::ReplyWithNull(ctx);
+  else
+    ReplyBuf(ctx, holder);
+  field("epoch", st.epoch);
+  field("lease_left_ms", LeaseLeft(st, now));
+  field("seq", meta_int(0));
+  field("evictions", meta_int(1));
+  field("tasks_queued", count("ZCARD", g->Key("tqueue")));
+  field("tasks_claimed", count("ZCARD", g->Key("tclaims")));
+  return rm::kOk;
+}
+
 }  // namespace
 
 bool RegisterMembershipFamily(rm::Ctx* ctx) {
   return Register(ctx, "suma_keep_alive", CmdKeepAlive, "write deny-oom", 1, 1, 1) &&
          Register(ctx, "suma_vip_list", CmdVipList, "readonly", 1, 1, 1) &&
          Register(ctx, "suma_vip_info", CmdVipInfo, "readonly", 1, 1, 1) &&
-         Register(ctx, "suma_vip_leave", CmdVipLeave, "write", 1, 1, 1);
+         Register(ctx, "suma_vip_leave", CmdVipLeave, "write", 1, 1, 1) &&
+         Register(ctx, "suma_group_info", CmdGroupInfo, "readonly", 1, 1, 1);
 }
 
 }  // namespace suma::mod
