@@ -15,6 +15,26 @@ std::string Cat(std::initializer_list<std::string_view> parts) {
   for (auto p : parts) s.append(p);
   return s;
 }
+// A client-supplied token quoted in an error: bytes outside printable ASCII
+// become \xNN (a NUL would cut the reply short, the server turns CR/LF into
+// spaces) and anything past 64 bytes is elided, so the reply stays one short,
+// exact line.
+std::string Quote(std::string_view s) {
+  constexpr size_t kMax = 64;
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < kMax; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.append("\\x").push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  if (s.size() > kMax) out.append("...");
+  return out;
+}
 }  // namespace
 
 Status EmptyArg(std::string_view what) { return Make("ERR", Cat({"invalid ", what, ": empty"})); }
@@ -48,10 +68,10 @@ Status OtherTenant(std::string_view group) {
   return Make("NOPERM", Cat({"group '", group, "' does not belong to this server's tenant"}));
 }
 Status UnknownSubcommand(std::string_view command, std::string_view sub) {
-  return Make("ERR", Cat({"unknown subcommand '", sub, "' for '", command, "'"}));
+  return Make("ERR", Cat({"unknown subcommand '", Quote(sub), "' for '", command, "'"}));
 }
 Status UnknownOption(std::string_view option) {
-  return Make("ERR", Cat({"unknown option '", option, "'"}));
+  return Make("ERR", Cat({"unknown option '", Quote(option), "'"}));
 }
 Status Syntax(std::string_view detail) { return Make("ERR", Cat({"syntax error: ", detail})); }
 Status WrongType(std::string_view internal_key) {

@@ -1,5 +1,7 @@
 #include "core/leader.h"
 
+#include <charconv>
+
 namespace suma {
 
 LeaderDecision TryLeader(const LeaderState& cur, std::string_view vip, int64_t now,
@@ -32,6 +34,32 @@ int64_t LeaseLeft(const LeaderState& s, int64_t now) {
 
 bool EpochIsCurrent(const LeaderState& s, int64_t epoch, int64_t now) {
   return !s.Current(now).empty() && s.epoch == epoch;
+}
+
+std::string EncodeLease(const LeaderState& s) {
+  if (s.vip.empty()) return {};
+  return s.vip + " " + std::to_string(s.lease_until) + " " + std::to_string(s.lease_ms);
+}
+
+bool DecodeLease(std::string_view text, LeaderState* s) {
+  if (text.empty()) {
+    s->vip.clear();
+    s->lease_until = s->lease_ms = 0;
+    return true;
+  }
+  size_t a = text.find(' ');
+  size_t b = a == std::string_view::npos ? a : text.find(' ', a + 1);
+  if (a == 0 || b == std::string_view::npos) return false;
+  auto num = [](std::string_view t, int64_t* out) {
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), *out);
+    return ec == std::errc() && p == t.data() + t.size();
+  };
+  int64_t until = 0, ms = 0;
+  if (!num(text.substr(a + 1, b - a - 1), &until) || !num(text.substr(b + 1), &ms)) return false;
+  s->vip = std::string(text.substr(0, a));
+  s->lease_until = until;
+  s->lease_ms = ms;
+  return true;
 }
 
 }  // namespace suma

@@ -16,12 +16,15 @@ namespace suma {
 struct LeaderState {
   std::string vip;          // empty: nobody has ever led, or leadership was resigned
   int64_t epoch = 0;        // last granted epoch, 0 before the first election
-  int64_t lease_until = 0;  // absolute ms on the primary's clock
+  int64_t lease_until = 0;  // absolute ms on the primary's clock, last ms of the lease
   int64_t lease_ms = 0;     // lease length the leader asked for, reused on renewal
 
-  // The leader's vip while its lease runs, otherwise empty.
+  // The leader's vip while its lease runs, otherwise empty. `now` is whole ms
+  // (rounded down), so the lease also covers the millisecond lease_until: it
+  // then lasts at least lease_ms after the request arrived, never ending before
+  // the holder's own "sent + lease_ms" (the client-side lease rule).
   std::string_view Current(int64_t now) const {
-    return !vip.empty() && lease_until > now ? std::string_view(vip) : std::string_view();
+    return !vip.empty() && lease_until >= now ? std::string_view(vip) : std::string_view();
   }
 };
 
@@ -44,5 +47,13 @@ int64_t LeaseLeft(const LeaderState& s, int64_t now);
 
 // True when epoch names the tenure in force now.
 bool EpochIsCurrent(const LeaderState& s, int64_t epoch, int64_t now);
+
+// The tenure as stored in one hash field, "<vip> <lease_until> <lease_ms>"
+// ("" when nobody holds it), so a heartbeat reads a single field. The epoch
+// is stored apart: it outlives tenures.
+std::string EncodeLease(const LeaderState& s);
+// Fills vip, lease_until and lease_ms from an encoded lease. False (and s
+// untouched) when the text is not one; "" decodes to no tenure.
+bool DecodeLease(std::string_view text, LeaderState* s);
 
 }  // namespace suma

@@ -1,6 +1,7 @@
 #include "module/common.h"
 
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 
@@ -55,13 +56,16 @@ std::string CallerIp(rm::Ctx* ctx) {
 }
 
 OpenedKey::OpenedKey(rm::Ctx* ctx, const std::string& name, int mode)
-    : ctx_(ctx), name_(rm::CreateString(ctx, name.data(), name.size())) {
+    : ctx_(ctx), name_(rm::CreateString(ctx, name.data(), name.size())), owns_name_(true) {
   key_ = rm::OpenKey(ctx, name_, mode);
 }
 
+OpenedKey::OpenedKey(rm::Ctx* ctx, rm::Str* name, int mode)
+    : ctx_(ctx), name_(name), owns_name_(false), key_(rm::OpenKey(ctx, name, mode)) {}
+
 OpenedKey::~OpenedKey() {
   if (key_) rm::CloseKey(key_);
-  rm::FreeString(ctx_, name_);
+  if (owns_name_) rm::FreeString(ctx_, name_);
 }
 
 Status OpenedKey::Expect(int want) const {
@@ -86,7 +90,7 @@ std::string_view Reply::Text(rm::CallReply* r) {
   return p ? std::string_view(p, len) : std::string_view();
 }
 
-Num::Num(long long v) { std::snprintf(buf, sizeof(buf), "%lld", v); }
+Num::Num(long long v) { *std::to_chars(buf, buf + sizeof(buf) - 1, v).ptr = '\0'; }
 
 int64_t NextSeq(rm::Ctx* ctx, const Group& g) {
   std::string meta = g.Key("meta");

@@ -51,6 +51,8 @@ std::string CallerIp(rm::Ctx* ctx);
 class OpenedKey {
  public:
   OpenedKey(rm::Ctx* ctx, const std::string& name, int mode);
+  // Opens a key whose name the caller keeps alive.
+  OpenedKey(rm::Ctx* ctx, rm::Str* name, int mode);
   ~OpenedKey();
   OpenedKey(const OpenedKey&) = delete;
   OpenedKey& operator=(const OpenedKey&) = delete;
@@ -65,6 +67,7 @@ class OpenedKey {
  private:
   rm::Ctx* ctx_;
   rm::Str* name_;
+  bool owns_name_;
   rm::Key* key_;
 };
 

@@ -11,12 +11,12 @@
 // few seconds does not evict every host at once.
 #include <chrono>
 #include <limits>
-#include <set>
 #include <string>
 
 #include "core/names.h"
 #include "module/common.h"
 #include "module/eviction.h"
+#include "module/group_keys.h"
 #include "module/group_state.h"
 
 namespace suma::mod {
@@ -25,8 +25,7 @@ namespace {
 constexpr long long kTickMs = 10;
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-std::set<std::string, std::less<>> g_groups;
-std::string g_resume;            // group the last tick stopped in
+std::string g_resume;             // group the last tick stopped in
 std::string g_scan_cursor = "0";  // discovery SCAN of "*:hosts" after a (re)start
 bool g_discovering = false;
 
@@ -45,26 +44,25 @@ void DiscoverStep(rm::Ctx* ctx) {
     std::string_view k = Reply::Text(rm::CallReplyArrayElement(keys, i));
     k.remove_suffix(sizeof(":hosts") - 1);
     auto g = ParseGroup(k, false);
-    if (g.ok() && g->name == k) g_groups.emplace(k);
+    if (g.ok() && g->name == k) TrackedKeys(*g);
   }
   if (g_scan_cursor == "0") g_discovering = false;
 }
 
 // Evicts expired hosts of one group until none is left or the deadline passes.
 // Returns false when the deadline passed first.
-bool SweepGroup(rm::Ctx* ctx, const Group& g, int64_t now, Clock::time_point deadline,
-                bool* gone) {
-  std::string key = g.Key("hosts");
+bool SweepGroup(rm::Ctx* ctx, const Group& g, rm::Str* key, int64_t now,
+                Clock::time_point deadline, bool* gone) {
   double cutoff = static_cast<double>(LiveCutoff(now));
   for (;;) {
     rm::Str* victim = nullptr;
     {
       OpenedKey hosts(ctx, key, rm::kRead);
-      if (hosts.type() != rm::kKeyZset) {
+      if (HostCount(hosts.get()) == 0) {
         *gone = true;
         return true;
       }
-      if (rm::ZsetFirstInScoreRange(hosts.get(), kNegInf, cutoff, 0, 1) == rm::kOk) {
+      if (rm::ZsetFirstInScoreRange(hosts.get(), kNegInf, cutoff, 1, 1) == rm::kOk) {
         double score;
         victim = rm::ZsetRangeCurrentElement(hosts.get(), &score);
         rm::ZsetRangeStop(hosts.get());
@@ -85,27 +83,25 @@ void Tick(rm::Ctx* ctx, void*) {
   auto deadline = Clock::now() + std::chrono::microseconds(rt().cfg.sweep_budget_us);
   if (g_discovering) DiscoverStep(ctx);
   int64_t now = NowMs();
-  if (now < rt().grace_until || g_groups.empty()) return;
+  GroupMap& groups = TrackedGroups();
+  if (now < rt().grace_until || groups.empty()) return;
 
-  auto it = g_groups.upper_bound(g_resume);
-  for (size_t visited = 0, n = g_groups.size(); visited < n; ++visited) {
-    if (it == g_groups.end()) it = g_groups.begin();
-    auto g = ParseGroup(*it, false);
+  auto it = groups.find(g_resume);
+  it = it == groups.end() ? groups.begin() : std::next(it);
+  for (size_t visited = 0, n = groups.size(); visited < n; ++visited) {
+    if (it == groups.end()) it = groups.begin();
+    auto g = ParseGroup(it->first, false);
     bool gone = false;
-    bool finished = !g.ok() || SweepGroup(ctx, *g, now, deadline, &gone);
-    g_resume = *it;
-    it = (gone || !g.ok()) ? g_groups.erase(it) : std::next(it);
+    bool finished = !g.ok() || SweepGroup(ctx, *g, it->second.hosts, now, deadline, &gone);
+    g_resume = it->first;
+    it = (gone || !g.ok()) ? ForgetGroup(it) : std::next(it);
     if (!finished || Clock::now() >= deadline) return;
   }
 }
 
 }  // namespace
 
-void RememberGroup(const Group& g) {
-  if (g_groups.find(g.name) == g_groups.end()) g_groups.emplace(g.name);
-}
-
-size_t TrackedGroups() { return g_groups.size(); }
+size_t TrackedGroupCount() { return TrackedGroups().size(); }
 
 void StartGrace() {
   rt().grace_until = NowMs() + rt().cfg.host_ttl_ms;
@@ -113,7 +109,7 @@ void StartGrace() {
   g_scan_cursor = "0";
 }
 
-void ForgetGroups() { g_groups.clear(); }
+void ForgetGroups() { ForgetAllGroups(); }
 
 void StartSweeper(rm::Ctx* ctx) { rm::CreateTimer(ctx, kTickMs, Tick, nullptr); }
 

@@ -14,6 +14,6 @@ void StartSweeper(rm::Ctx* ctx);
 void StartGrace();
 // Drops the in-memory group list (FLUSHALL/FLUSHDB).
 void ForgetGroups();
-size_t TrackedGroups();
+size_t TrackedGroupCount();
 
 }  // namespace suma::mod

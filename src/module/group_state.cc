@@ -40,6 +40,17 @@ void AnnounceGone(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now,
 
 }  // namespace
 
+long long HostCount(rm::Key* hosts) {
+  if (rm::KeyType(hosts) != rm::kKeyZset) return 0;
+  long long n = static_cast<long long>(rm::ValueLength(hosts));
+  bool marker = false;
+  if (rm::ZsetFirstInScoreRange(hosts, -kInf, -kInf, 0, 0) == rm::kOk) {
+    marker = !rm::ZsetRangeEndReached(hosts);
+    rm::ZsetRangeStop(hosts);
+  }
+  return marker ? n - 1 : n;
+}
+
 int64_t LiveCutoff(int64_t now) { return now - rt().cfg.host_ttl_ms; }
 
 Status CheckMembershipTypes(rm::Ctx* ctx, const Group& g) {
@@ -52,17 +63,18 @@ Status CheckMembershipTypes(rm::Ctx* ctx, const Group& g) {
 Status Heartbeat(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now) {
   rm::Str* victim = nullptr;
   bool was_live = false;
+  const GroupKeys& keys = TrackedKeys(g);
   {
-    OpenedKey hosts(ctx, g.Key("hosts"), rm::kRead | rm::kWrite);
+    OpenedKey hosts(ctx, keys.hosts, rm::kRead | rm::kWrite);
     Status s = hosts.Expect(rm::kKeyZset);
     if (!s.ok()) return s;
     double old = 0;
     bool known = rm::ZsetScore(hosts.get(), vip, &old) == rm::kOk;
     was_live = known && static_cast<int64_t>(old) >= LiveCutoff(now);
-    if (!known && static_cast<int64_t>(rm::ValueLength(hosts.get())) >= rt().cfg.max_hosts) {
+    if (!known && HostCount(hosts.get()) >= rt().cfg.max_hosts) {
       // Full: make room only by dropping a host that is already offline.
       double oldest = 0;
-      if (rm::ZsetFirstInScoreRange(hosts.get(), -kInf, kInf, 0, 0) == rm::kOk) {
+      if (rm::ZsetFirstInScoreRange(hosts.get(), -kInf, kInf, 1, 0) == rm::kOk) {
         victim = rm::ZsetRangeCurrentElement(hosts.get(), &oldest);
         rm::ZsetRangeStop(hosts.get());
       }
@@ -72,8 +84,11 @@ Status Heartbeat(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now) {
       }
     }
     // Events go to G:meta and G:events; check them before the first write.
-    if (!was_live) s = CheckTypes(ctx, {{g.Key("meta"), rm::kKeyHash},
-                                        {g.Key("events"), rm::kKeyStream}});
+    if (!was_live) {
+      OpenedKey meta(ctx, keys.meta, rm::kRead), events(ctx, keys.events, rm::kRead);
+      s = meta.Expect(rm::kKeyHash);
+      if (s.ok()) s = events.Expect(rm::kKeyStream);
+    }
     if (!s.ok()) {
       if (victim) rm::FreeString(ctx, victim);
       return s;
@@ -81,6 +96,12 @@ Status Heartbeat(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now) {
     if (victim) {
       rm::ZsetRem(hosts.get(), victim, nullptr);
       rm::Replicate(ctx, "ZREM", "ss", hosts.name(), victim);
+    }
+    if (hosts.empty()) {
+      rm::Str* marker = rm::CreateString(ctx, kEncodingMarker.data(), kEncodingMarker.size());
+      rm::ZsetAdd(hosts.get(), -kInf, marker, nullptr);
+      rm::Replicate(ctx, "ZADD", "scs", hosts.name(), "-inf", marker);
+      rm::FreeString(ctx, marker);
     }
     rm::ZsetAdd(hosts.get(), static_cast<double>(now), vip, nullptr);
     ReplicateZadd(ctx, hosts.name(), now, vip);
@@ -91,7 +112,6 @@ Status Heartbeat(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now) {
     rm::FreeString(ctx, victim);
   }
   if (!was_live) Emit(ctx, g, "online", now, [&](EventBuilder& b) { b.Str("vip", Arg(vip)); });
-  RememberGroup(g);
   return Status::Ok();
 }
 
@@ -117,9 +137,9 @@ bool IsDrained(rm::Key* drained, rm::Str* vip) {
   return true;
 }
 
-void ReplyLiveList(rm::Ctx* ctx, const Group& g, std::string_view pattern, int64_t now) {
-  OpenedKey hosts(ctx, g.Key("hosts"), rm::kRead);
-  OpenedKey drained(ctx, g.Key("drained"), rm::kRead);
+void ReplyLiveList(rm::Ctx* ctx, const GroupKeys& keys, std::string_view pattern, int64_t now) {
+  OpenedKey hosts(ctx, keys.hosts, rm::kRead);
+  OpenedKey drained(ctx, keys.drained, rm::kRead);
   bool all = GlobMatchesAll(pattern);
   rm::ReplyWithArray(ctx, rm::kPostponedLen);
   long n = 0;
@@ -141,46 +161,47 @@ void ReplyLiveList(rm::Ctx* ctx, const Group& g, std::string_view pattern, int64
   rm::ReplySetArrayLength(ctx, n);
 }
 
-LeaderState LoadLeader(rm::Ctx* ctx, const Group& g, Status* type_error) {
+LeaderState LoadLeader(rm::Ctx* ctx, const Group& g) {
+  return LoadLeader(ctx, ScopedKeys(ctx, g).get().meta);
+}
+
+LeaderState LoadLeader(rm::Ctx* ctx, rm::Str* meta_key, Status* type_error, bool with_epoch) {
   LeaderState s;
-  OpenedKey meta(ctx, g.Key("meta"), rm::kRead);
+  OpenedKey meta(ctx, meta_key, rm::kRead);
   if (meta.type() != rm::kKeyHash) {
     if (type_error) *type_error = meta.Expect(rm::kKeyHash);
     return s;
   }
-  rm::Str *vip = nullptr, *epoch = nullptr, *until = nullptr, *lease = nullptr;
-  rm::HashGet(meta.get(), rm::kHashCFields, "leader", &vip, "epoch", &epoch, "lease_until", &until,
-              "lease_ms", &lease, nullptr);
-  if (vip) s.vip = std::string(Arg(vip));
+  rm::Str *lease = nullptr, *epoch = nullptr;
+  if (with_epoch)
+    rm::HashGet(meta.get(), rm::kHashCFields, "lease", &lease, "epoch", &epoch, nullptr);
+  else
+    rm::HashGet(meta.get(), rm::kHashCFields, "lease", &lease, nullptr);
+  if (lease) DecodeLease(Arg(lease), &s);
   s.epoch = ToInt(epoch);
-  s.lease_until = ToInt(until);
-  s.lease_ms = ToInt(lease);
-  for (rm::Str* p : {vip, epoch, until, lease})
+  for (rm::Str* p : {lease, epoch})
     if (p) rm::FreeString(ctx, p);
   return s;
 }
 
 void StoreLeader(rm::Ctx* ctx, const Group& g, const LeaderState& s) {
   OpenedKey meta(ctx, g.Key("meta"), rm::kRead | rm::kWrite);
-  Num epoch(s.epoch), until(s.lease_until), lease(s.lease_ms);
-  rm::Str* vip = rm::CreateString(ctx, s.vip.data(), s.vip.size());
+  Num epoch(s.epoch);
+  std::string encoded = EncodeLease(s);
+  rm::Str* l = rm::CreateString(ctx, encoded.data(), encoded.size());
   rm::Str* e = rm::CreateString(ctx, epoch.buf, std::strlen(epoch.buf));
-  rm::Str* u = rm::CreateString(ctx, until.buf, std::strlen(until.buf));
-  rm::Str* l = rm::CreateString(ctx, lease.buf, std::strlen(lease.buf));
-  rm::HashSet(meta.get(), rm::kHashCFields, "leader", vip, "epoch", e, "lease_until", u,
-              "lease_ms", l, nullptr);
-  rm::Replicate(ctx, "HSET", "scscscscs", meta.name(), "leader", vip, "epoch", e, "lease_until",
-                u, "lease_ms", l);
-  for (rm::Str* p : {vip, e, u, l}) rm::FreeString(ctx, p);
+  rm::HashSet(meta.get(), rm::kHashCFields, "lease", l, "epoch", e, nullptr);
+  rm::Replicate(ctx, "HSET", "scscs", meta.name(), "lease", l, "epoch", e);
+  for (rm::Str* p : {l, e}) rm::FreeString(ctx, p);
 }
 
-void RenewLease(rm::Ctx* ctx, const Group& g, int64_t lease_until) {
-  OpenedKey meta(ctx, g.Key("meta"), rm::kRead | rm::kWrite);
-  Num until(lease_until);
-  rm::Str* u = rm::CreateString(ctx, until.buf, std::strlen(until.buf));
-  rm::HashSet(meta.get(), rm::kHashCFields, "lease_until", u, nullptr);
-  rm::Replicate(ctx, "HSET", "scs", meta.name(), "lease_until", u);
-  rm::FreeString(ctx, u);
+void RenewLease(rm::Ctx* ctx, rm::Str* meta_key, const LeaderState& renewed) {
+  OpenedKey meta(ctx, meta_key, rm::kRead | rm::kWrite);
+  std::string encoded = EncodeLease(renewed);
+  rm::Str* l = rm::CreateString(ctx, encoded.data(), encoded.size());
+  rm::HashSet(meta.get(), rm::kHashCFields, "lease", l, nullptr);
+  rm::Replicate(ctx, "HSET", "scs", meta.name(), "lease", l);
+  rm::FreeString(ctx, l);
 }
 
 bool ResignIfLeader(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now) {

@@ -3,7 +3,8 @@
 // Internal keys of group G (all prefixed "G:", see names.h):
 //   G:hosts    zset  vip -> last heartbeat (ms, primary's clock)
 //   G:drained  hash  vip -> ms when drained
-//   G:meta     hash  leader, epoch, lease_until, lease_ms, seq, taskseq, evictions
+//   G:meta     hash  epoch (last granted), lease ("<vip> <lease_until> <lease_ms>"
+//                    while someone led, "" after a resign), seq, taskseq, evictions
 //   G:events   stream id "<seq>-0", field e = event JSON (last event-log-len)
 #pragma once
 
@@ -12,6 +13,7 @@
 
 #include "core/leader.h"
 #include "module/common.h"
+#include "module/group_keys.h"
 
 namespace suma::mod {
 
@@ -29,6 +31,18 @@ Status Heartbeat(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now);
 
 inline constexpr std::string_view kReasonExpired = "expired";
 
+// Every G:hosts zset holds this member at score -inf. Why: a zset of up to 128
+// short members is listpack-encoded, and there a heartbeat (moving a member to
+// the tail) scans and memmoves the whole listpack; one member longer than
+// zset-max-listpack-value keeps the zset skiplist-encoded for good (also across
+// RDB/AOF reloads), so a heartbeat is O(log n) in any group. It contains
+// spaces, which no vip may, and every read or sweep excludes score -inf.
+inline constexpr std::string_view kEncodingMarker =
+    "sumavlib marker: keeps this zset skiplist-encoded so heartbeats stay O(log n)";
+
+// Number of hosts in an opened G:hosts (without the marker).
+long long HostCount(rm::Key* hosts);
+
 // Removes vip from the live set (eviction, leave, max-hosts), emits "offline"
 // with the reason, and requeues tasks it had claimed. Returns false if absent.
 bool RemoveHost(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now, std::string_view reason);
@@ -37,7 +51,7 @@ bool RemoveHost(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now, std::st
 bool IsDrained(rm::Key* drained, rm::Str* vip);
 
 // Replies with the live, undrained vips matching pattern, most recent first.
-void ReplyLiveList(rm::Ctx* ctx, const Group& g, std::string_view pattern, int64_t now);
+void ReplyLiveList(rm::Ctx* ctx, const GroupKeys& keys, std::string_view pattern, int64_t now);
 
 // Ends vip's tenure if it leads now and emits "resign". Returns whether it led.
 bool ResignIfLeader(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now);
@@ -45,19 +59,25 @@ bool ResignIfLeader(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t 
 // The group's leader state; a default state when G:meta is absent. When
 // G:meta holds another type the state is default and *type_error (if given)
 // is set to the WRONGTYPE error.
-LeaderState LoadLeader(rm::Ctx* ctx, const Group& g, Status* type_error = nullptr);
-// Moves the current leader's lease_until (keep_alive renewal).
-void RenewLease(rm::Ctx* ctx, const Group& g, int64_t lease_until);
+// with_epoch false skips reading the epoch (left 0): keep_alive's renewal
+// does not need it.
+LeaderState LoadLeader(rm::Ctx* ctx, rm::Str* meta_key, Status* type_error = nullptr,
+                       bool with_epoch = true);
+LeaderState LoadLeader(rm::Ctx* ctx, const Group& g);
+// Stores a renewed lease (keep_alive); the epoch is unchanged.
+void RenewLease(rm::Ctx* ctx, rm::Str* meta_key, const LeaderState& renewed);
 // Writes the leader fields of `s` to G:meta and replicates them.
 void StoreLeader(rm::Ctx* ctx, const Group& g, const LeaderState& s);
 
 // Ok when epoch names the group's current, unexpired leadership (IFEPOCH).
 Status CheckEpochGuard(rm::Ctx* ctx, const Group& g, int64_t epoch);
 
-// Requeues every task claimed by vip (tasks family).
+// Requeues every task claimed by vip (tasks family). Does nothing when a task
+// key holds the wrong type (see CheckTaskKeyTypes).
 void RequeueClaimsOf(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now);
 
-// Eviction sweep (eviction.cc): remembers groups that have hosts.
-void RememberGroup(const Group& g);
+// Ok when the group's task keys are empty or of their types (tasks family);
+// commands that may requeue claims check it before their first write.
+Status CheckTaskKeyTypes(rm::Ctx* ctx, const Group& g);
 
 }  // namespace suma::mod

@@ -23,16 +23,17 @@ int CmdKeepAlive(rm::Ctx* ctx, rm::Str** argv, int argc) {
   // and G:hosts once each on a follower, and checks every key it will write
   // before its first write.
   int64_t now = NowMs();
-  LeaderState cur = LoadLeader(ctx, *g, &s);
+  const GroupKeys& keys = TrackedKeys(*g);
+  LeaderState cur = LoadLeader(ctx, keys.meta, &s, /*with_epoch=*/false);
   if (!s.ok()) return ReplyStatus(ctx, s);
   LeaderState renewed;
   bool leads = RenewIfLeader(cur, vip, now, &renewed);
-  if (leads) s = CheckTypes(ctx, {{g->Key("drained"), rm::kKeyHash}});
+  if (leads) s = OpenedKey(ctx, keys.drained, rm::kRead).Expect(rm::kKeyHash);
   if (s.ok()) s = Heartbeat(ctx, *g, argv[2], now);
   if (!s.ok()) return ReplyStatus(ctx, s);
   if (leads) {
-    RenewLease(ctx, *g, renewed.lease_until);
-    ReplyLiveList(ctx, *g, pattern, now);
+    RenewLease(ctx, keys.meta, renewed);
+    ReplyLiveList(ctx, keys, pattern, now);
     return rm::kOk;
   }
   std::string_view holder = cur.Current(now);
@@ -50,7 +51,7 @@ int CmdVipList(rm::Ctx* ctx, rm::Str** argv, int argc) {
   if (!s.ok()) return ReplyStatus(ctx, s);
   s = CheckMembershipTypes(ctx, *g);
   if (!s.ok()) return ReplyStatus(ctx, s);
-  ReplyLiveList(ctx, *g, pattern, NowMs());
+  ReplyLiveList(ctx, ScopedKeys(ctx, *g).get(), pattern, NowMs());
   return rm::kOk;
 }
 
@@ -100,6 +101,7 @@ int CmdVipLeave(rm::Ctx* ctx, rm::Str** argv, int argc) {
   Status s = ValidateVip(Arg(argv[2]));
   if (!s.ok()) return ReplyStatus(ctx, s);
   s = CheckMembershipTypes(ctx, *g);
+  if (s.ok()) s = CheckTaskKeyTypes(ctx, *g);  // the leave requeues its claims
   if (!s.ok()) return ReplyStatus(ctx, s);
   int64_t now = NowMs();
   ResignIfLeader(ctx, *g, Arg(argv[2]), now);
@@ -136,7 +138,10 @@ int CmdGroupInfo(rm::Ctx* ctx, rm::Str** argv, int argc) {
     rm::ReplyWithSimpleString(ctx, name);
     rm::ReplyWithLongLong(ctx, v);
   };
-  field("hosts", count("ZCARD", hosts));
+  {
+    OpenedKey h(ctx, hosts, rm::kRead);
+    field("hosts", HostCount(h.get()));
+  }
   field("live", live.type() == rm::kReplyInteger ? live.integer() : 0);
   field("drained", count("HLEN", g->Key("drained")));
   rm::ReplyWithSimpleString(ctx, "leader");

@@ -57,7 +57,7 @@ void OnInfo(rm::InfoCtx* ctx, int) {
   rm::InfoAddFieldLongLong(ctx, "elections", rt().elections);
   rm::InfoAddFieldLongLong(ctx, "events", rt().events);
   rm::InfoAddFieldLongLong(ctx, "evictions", rt().evictions);
-  rm::InfoAddFieldLongLong(ctx, "groups_tracked", static_cast<long long>(TrackedGroups()));
+  rm::InfoAddFieldLongLong(ctx, "groups_tracked", static_cast<long long>(TrackedGroupCount()));
   rm::InfoAddFieldLongLong(ctx, "grace_left_ms",
                            rt().grace_until > NowMs() ? rt().grace_until - NowMs() : 0);
 }

@@ -257,12 +257,20 @@ int CmdTask(rm::Ctx* ctx, rm::Str** argv, int argc) {
 
 }  // namespace
 
+Status CheckTaskKeyTypes(rm::Ctx* ctx, const Group& g) {
+  TaskKeys k(g);
+  return CheckTaskTypes(ctx, g, k);
+}
+
 void RequeueClaimsOf(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now) {
   TaskKeys k(g);
   {
     OpenedKey owners(ctx, k.owners, rm::kRead);
     if (owners.type() != rm::kKeyHash) return;
   }
+  // A task key of the wrong type would make the requeue stop half-way (the
+  // claim dropped, the task never queued again): leave the claims as they are.
+  if (!CheckTaskTypes(ctx, g, k).ok()) return;
   Reply all(rm::Call(ctx, "HGETALL", "c", k.owners.c_str()));
   std::vector<std::string> ids;
   for (size_t i = 0; all.type() == rm::kReplyArray && i + 1 < all.length(); i += 2)

@@ -44,7 +44,10 @@ TEST(TryLeader, RenewalKeepsTheEpoch) {
 TEST(TryLeader, ExpiredLeaseGoesToTheNextCandidateWithAHigherEpoch) {
   FakeClock clock;
   LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
-  clock.Advance(1000);  // lease_until == now: expired
+  clock.Advance(1000);  // lease_until == now: the lease's last millisecond
+  EXPECT_EQ(s.Current(clock.now), "a");
+  EXPECT_FALSE(TryLeader(s, "b", clock.now, 1000).leader);
+  clock.Advance(1);  // past it: expired
   EXPECT_EQ(s.Current(clock.now), "");
   LeaderDecision d = TryLeader(s, "b", clock.now, 1000);
   EXPECT_TRUE(d.leader);
@@ -93,6 +96,30 @@ TEST(Fencing, ResignedStateKeepsTheLastEpoch) {
   s.lease_until = 0;
   EXPECT_EQ(LeaseLeft(s, clock.now), 0);
   EXPECT_EQ(TryLeader(s, "a", clock.now, 1000).next.epoch, 2);
+}
+
+}  // namespace
+}  // namespace suma
+
+namespace suma {
+namespace {
+
+TEST(LeaseEncoding, RoundTripsAndRejectsGarbage) {
+  LeaderState s;
+  s.vip = "10.0.0.7:9001";
+  s.lease_until = 1795614005085;
+  s.lease_ms = 10000;
+  EXPECT_EQ(EncodeLease(s), "10.0.0.7:9001 1795614005085 10000");
+  LeaderState back;
+  ASSERT_TRUE(DecodeLease(EncodeLease(s), &back));
+  EXPECT_EQ(back.vip, s.vip);
+  EXPECT_EQ(back.lease_until, s.lease_until);
+  EXPECT_EQ(back.lease_ms, s.lease_ms);
+  ASSERT_TRUE(DecodeLease("", &back));
+  EXPECT_TRUE(back.vip.empty());
+  EXPECT_EQ(EncodeLease(back), "");
+  for (const char* bad : {"vip", "vip 1", " 1 2", "vip x 2", "vip 1 2 3", "vip 1 2x"})
+    EXPECT_FALSE(DecodeLease(bad, &back)) << bad;
 }
 
 }  // namespace
