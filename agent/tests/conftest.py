@@ -1,0 +1,34 @@
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from agentlib import MODULE_ARGS, Agent, RedisServer  # noqa: E402
+
+
+@pytest.fixture
+def server():
+    s = RedisServer(module_args=MODULE_ARGS)
+    yield s
+    s.cleanup()
+
+
+@pytest.fixture
+def r(server):
+    return server.client()
+
+
+@pytest.fixture
+def agents(tmp_path):
+    """Factory: agents(name, vip, args, server=...) -> started Agent; all are stopped after."""
+    made = []
+
+    def make(server, name="a", vip="127.0.0.1:9001", args=(), env=None, start=True):
+        a = Agent(tmp_path, name=name, vip=vip, args=args, env=env, server=server)
+        made.append(a)
+        return a.start() if start else a
+
+    yield make
+    for a in made:
+        a.kill()
