@@ -93,6 +93,7 @@ void Tick(rm::Ctx* ctx, void*) {
     auto g = ParseGroup(it->first, false);
     bool gone = false;
     bool finished = !g.ok() || SweepGroup(ctx, *g, it->second.hosts, now, deadline, &gone);
+    if (g.ok()) RequeueLapsedClaims(ctx, *g, now);
     g_resume = it->first;
     it = (gone || !g.ok()) ? ForgetGroup(it) : std::next(it);
     if (!finished || Clock::now() >= deadline) return;

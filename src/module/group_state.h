@@ -76,6 +76,10 @@ Status CheckEpochGuard(rm::Ctx* ctx, const Group& g, int64_t epoch);
 // key holds the wrong type (see CheckTaskKeyTypes).
 void RequeueClaimsOf(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now);
 
+// Requeues claims whose lease has run out (the sweep, and every CLAIM), with a
+// "task" event action "requeue" reason "lease". Cheap when nothing is claimed.
+void RequeueLapsedClaims(rm::Ctx* ctx, const Group& g, int64_t now);
+
 // Ok when the group's task keys are empty or of their types (tasks family);
 // commands that may requeue claims check it before their first write.
 Status CheckTaskKeyTypes(rm::Ctx* ctx, const Group& g);

@@ -262,6 +262,16 @@ Status CheckTaskKeyTypes(rm::Ctx* ctx, const Group& g) {
   return CheckTaskTypes(ctx, g, k);
 }
 
+void RequeueLapsedClaims(rm::Ctx* ctx, const Group& g, int64_t now) {
+  TaskKeys k(g);
+  {
+    OpenedKey claims(ctx, k.claims, rm::kRead);
+    if (claims.type() != rm::kKeyZset) return;
+  }
+  if (!CheckTaskTypes(ctx, g, k).ok()) return;
+  RequeueLapsed(ctx, g, k, now);
+}
+
 void RequeueClaimsOf(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now) {
   TaskKeys k(g);
   {
