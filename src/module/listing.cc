@@ -61,7 +61,10 @@ bool ItemOf(std::string_view key, std::string_view kind, std::string_view* item)
       rest[kind.size()] != ':')
     return false;
   *item = rest.substr(kind.size() + 1);
-  return ParseGroup(key.substr(0, c1), false).ok();
+  auto g = ParseGroup(key.substr(0, c1), false);
+  // On a server locked to one tenant, other groups' items are never listed
+  // (written before the lock was set, or by hand).
+  return g.ok() && rt().cfg.CheckTenant(*g).ok();
 }
 
 class AclFilter {

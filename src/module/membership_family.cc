@@ -117,6 +117,7 @@ int CmdGroupInfo(rm::Ctx* ctx, rm::Str** argv, int argc) {
   auto g = ResolveGroup(ctx, argv[1]);
   if (!g.ok()) return ReplyStatus(ctx, g.status());
   Status s = CheckMembershipTypes(ctx, *g);
+  if (s.ok()) s = CheckTaskKeyTypes(ctx, *g);  // tasks_queued/claimed: no silent 0
   if (!s.ok()) return ReplyStatus(ctx, s);
   int64_t now = NowMs();
   std::string hosts = g->Key("hosts"), meta = g->Key("meta");
