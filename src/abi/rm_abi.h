@@ -160,6 +160,7 @@ using ConfigApply = int (*)(Ctx*, void*, Str**);
   X(CallReply*, CallReplyArrayElement, (CallReply*, size_t))                                \
   X(void, FreeCallReply, (CallReply*))                                                      \
   X(int, GetContextFlags, (Ctx*))                                                           \
+  X(int, GetSelectedDb, (Ctx*))                                                             \
   X(unsigned long long, GetClientId, (Ctx*))                                                \
   X(int, GetClientInfoById, (void*, uint64_t))                                              \
   X(long long, Milliseconds, ())                                                            \

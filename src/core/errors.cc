@@ -99,6 +99,10 @@ Status NotLeader(std::string_view vip) {
 Status NoSuchTask(long long id) {
   return Make("ERR", Cat({"no such task: ", std::to_string(id)}));
 }
+Status NotDbZero(int db) {
+  return Make("ERR", Cat({"sumavlib keeps coordination state in db 0, this connection uses db ",
+                          std::to_string(db), " (SELECT 0 first)"}));
+}
 Status Internal(std::string_view detail) { return Make("ERR", Cat({"internal error: ", detail})); }
 
 }  // namespace suma::err

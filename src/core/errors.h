@@ -31,6 +31,7 @@ Status QueueFull(std::string_view group, long long max_tasks);
 Status Fenced(long long given, long long current);
 Status NotLeader(std::string_view vip);
 Status NoSuchTask(long long id);
+Status NotDbZero(int db);
 Status Internal(std::string_view detail);
 
 }  // namespace suma::err

@@ -1,33 +1,34 @@
 #include "core/glob.h"
 
+#include <utility>
+
 namespace suma {
 namespace {
 
-// Matches the class starting at pattern[p] == '[' against c. Sets next to the
-// index after the closing ']' (or the end of the pattern if unterminated, in
-// which case the rest is taken as the class, as Redis does).
+// Matches the class starting at pattern[p] == '[' against c, with Redis's
+// rules: a ']' right after '[' or '[^' closes an empty class, "x-y" is a range
+// (also when y is ']'), '\\' escapes one character, an unterminated class runs to
+// the end of the pattern. Sets next to the index after the class.
 bool MatchClass(std::string_view pat, size_t p, unsigned char c, size_t* next) {
   ++p;
   bool negate = p < pat.size() && pat[p] == '^';
   if (negate) ++p;
   bool hit = false;
-  bool first = true;
-  while (p < pat.size() && (first || pat[p] != ']')) {
-    first = false;
-    unsigned char lo = static_cast<unsigned char>(pat[p]);
-    if (lo == '\\' && p + 1 < pat.size()) lo = static_cast<unsigned char>(pat[++p]);
-    if (p + 2 < pat.size() && pat[p + 1] == '-' && pat[p + 2] != ']') {
-      unsigned char hi = static_cast<unsigned char>(pat[p + 2]);
-      if (hi == '\\' && p + 3 < pat.size()) {
-        hi = static_cast<unsigned char>(pat[p + 3]);
-        ++p;
-      }
+  for (;; ++p) {
+    size_t left = pat.size() - p;
+    if (left == 0) break;
+    unsigned char pc = static_cast<unsigned char>(pat[p]);
+    if (pc == '\\' && left >= 2) {
+      if (static_cast<unsigned char>(pat[++p]) == c) hit = true;
+    } else if (pc == ']') {
+      break;
+    } else if (left >= 3 && pat[p + 1] == '-') {
+      unsigned char lo = pc, hi = static_cast<unsigned char>(pat[p + 2]);
       if (lo > hi) std::swap(lo, hi);
       if (c >= lo && c <= hi) hit = true;
-      p += 3;
-    } else {
-      if (c == lo) hit = true;
-      ++p;
+      p += 2;
+    } else if (pc == c) {
+      hit = true;
     }
   }
   *next = p < pat.size() ? p + 1 : p;

@@ -39,7 +39,13 @@ int ReplyBuf(rm::Ctx* ctx, std::string_view s) {
   return rm::ReplyWithStringBuffer(ctx, s.data(), s.size());
 }
 
+Status CheckDb(rm::Ctx* ctx) {
+  int db = rm::GetSelectedDb(ctx);
+  return db == 0 ? Status::Ok() : err::NotDbZero(db);
+}
+
 Result<Group> ResolveGroup(rm::Ctx* ctx, rm::Str* arg) {
+  if (Status db = CheckDb(ctx); !db.ok()) return db;
   auto g = ParseGroup(Arg(arg), IsCluster(ctx));
   if (!g.ok()) return g;
   Status t = rt().cfg.CheckTenant(*g);

@@ -40,8 +40,12 @@ bool IsCluster(rm::Ctx* ctx);
 int ReplyStatus(rm::Ctx* ctx, const Status& s);
 int ReplyBuf(rm::Ctx* ctx, std::string_view s);
 
-// Parses the group argument, applies the tenant lock and remembers the group
-// for the eviction sweep.
+// Ok when the caller uses db 0. Why only db 0: the eviction sweep, start-up
+// discovery and Redis Cluster all work on one keyspace; a group in another db
+// would never be swept.
+Status CheckDb(rm::Ctx* ctx);
+
+// Checks the db, parses the group argument and applies the tenant lock.
 Result<Group> ResolveGroup(rm::Ctx* ctx, rm::Str* arg);
 
 // The caller's IP address, without port.

@@ -22,6 +22,9 @@ int CmdTryLeader(rm::Ctx* ctx, rm::Str** argv, int argc) {
     rm::RetainString(ctx, vip);
   } else {
     ip = CallerIp(ctx);
+    if (ip.empty() || ip.front() == '/')
+      return ReplyStatus(ctx, err::Syntax("give the vip: this caller has no IP address "
+                                          "(a script, a module or a unix socket)"));
     vip = rm::CreateString(ctx, ip.data(), ip.size());
   }
   struct Release {

@@ -27,7 +27,8 @@ struct ListArgs {
 Result<ListArgs> ParseListArgs(rm::Ctx* ctx, rm::Str** argv, int argc) {
   ListArgs a;
   a.pattern = Arg(argv[1]);
-  Status s = ValidatePattern(a.pattern);
+  Status s = CheckDb(ctx);
+  if (s.ok()) s = ValidatePattern(a.pattern);
   if (!s.ok()) return s;
   for (int i = 2; i < argc; i += 2) {
     std::string_view opt = Arg(argv[i]);

@@ -43,6 +43,12 @@ Status CheckTaskTypes(rm::Ctx* ctx, const Group& g, const TaskKeys& k) {
   return s.ok() ? CheckMembershipTypes(ctx, g) : s;
 }
 
+// Task ids are decimal members and hash fields; 0 for anything else.
+int64_t IdOf(std::string_view id) {
+  auto v = ParseInt("id", id, 0, INT64_MAX);
+  return v.ok() ? *v : 0;
+}
+
 void Requeue(rm::Ctx* ctx, const Group& g, const TaskKeys& k, std::string_view id, int64_t now,
              std::string_view reason) {
   std::string sid(id);
@@ -50,7 +56,7 @@ void Requeue(rm::Ctx* ctx, const Group& g, const TaskKeys& k, std::string_view i
   Reply b(rm::Call(ctx, "HDEL", "!cc", k.owners.c_str(), sid.c_str()));
   Reply c(rm::Call(ctx, "ZADD", "!ccc", k.queue.c_str(), sid.c_str(), sid.c_str()));
   Emit(ctx, g, "task", now, [&](EventBuilder& e) {
-    e.Str("action", "requeue").Str("id", sid).Str("reason", reason);
+    e.Str("action", "requeue").Int("id", IdOf(sid)).Str("reason", reason);
   });
 }
 
@@ -82,7 +88,7 @@ int Push(rm::Ctx* ctx, const Group& g, const TaskKeys& k, rm::Str** argv, int ar
   Reply a(rm::Call(ctx, "HSET", "!ccb", k.tasks.c_str(), id.c_str(), json.data(), json.size()));
   Reply b(rm::Call(ctx, "ZADD", "!ccc", k.queue.c_str(), id.c_str(), id.c_str()));
   Emit(ctx, g, "task", NowMs(),
-       [&](EventBuilder& e) { e.Str("action", "push").Str("id", id.c_str()); });
+       [&](EventBuilder& e) { e.Str("action", "push").Int("id", idr.integer()); });
   return rm::ReplyWithLongLong(ctx, idr.integer());
 }
 
@@ -108,11 +114,10 @@ int Claim(rm::Ctx* ctx, const Group& g, const TaskKeys& k, rm::Str** argv, int a
   Reply c(rm::Call(ctx, "HSET", "!ccs", k.owners.c_str(), id.c_str(), argv[0]));
   Reply n(rm::Call(ctx, "HINCRBY", "!ccc", k.attempts.c_str(), id.c_str(), "1"));
   Emit(ctx, g, "task", now, [&](EventBuilder& e) {
-    e.Str("action", "claim").Str("id", id).Str("vip", Arg(argv[0]));
+    e.Str("action", "claim").Int("id", IdOf(id)).Str("vip", Arg(argv[0]));
   });
   rm::ReplyWithArray(ctx, 3);
-  auto idn = ParseInt("id", id, 0, INT64_MAX);
-  rm::ReplyWithLongLong(ctx, idn.ok() ? *idn : 0);
+  rm::ReplyWithLongLong(ctx, IdOf(id));
   ReplyBuf(ctx, payload.str());
   return rm::ReplyWithLongLong(ctx, n.type() == rm::kReplyInteger ? n.integer() : 1);
 }
@@ -152,7 +157,7 @@ int Ack(rm::Ctx* ctx, const Group& g, const TaskKeys& k, rm::Str** argv, int arg
     Reply r(rm::Call(ctx, "HDEL", "!cc", key->c_str(), ids.c_str()));
   }
   Reply r(rm::Call(ctx, "ZREM", "!cc", k.claims.c_str(), ids.c_str()));
-  Emit(ctx, g, "task", now, [&](EventBuilder& e) { e.Str("action", "ack").Str("id", ids); });
+  Emit(ctx, g, "task", now, [&](EventBuilder& e) { e.Str("action", "ack").Int("id", *id); });
   return rm::ReplyWithLongLong(ctx, 1);
 }
 
@@ -193,8 +198,7 @@ int Pending(rm::Ctx* ctx, const Group&, const TaskKeys& k, rm::Str** argv, int a
     std::string id(Reply::Text(ids.at(i)));
     Reply payload(rm::Call(ctx, "HGET", "cc", k.tasks.c_str(), id.c_str()));
     rm::ReplyWithArray(ctx, 2);
-    auto idn = ParseInt("id", id, 0, INT64_MAX);
-    rm::ReplyWithLongLong(ctx, idn.ok() ? *idn : 0);
+    rm::ReplyWithLongLong(ctx, IdOf(id));
     ReplyBuf(ctx, payload.str());
   }
   return rm::kOk;
@@ -209,10 +213,9 @@ int Claimed(rm::Ctx* ctx, const Group&, const TaskKeys& k, rm::Str**, int argc) 
   for (size_t i = 0; i < n; ++i) {
     std::string id(Reply::Text(ids.at(2 * i)));
     Reply owner(rm::Call(ctx, "HGET", "cc", k.owners.c_str(), id.c_str()));
-    auto idn = ParseInt("id", id, 0, INT64_MAX);
     auto dl = ParseInt("deadline", Reply::Text(ids.at(2 * i + 1)), INT64_MIN, INT64_MAX);
     rm::ReplyWithArray(ctx, 3);
-    rm::ReplyWithLongLong(ctx, idn.ok() ? *idn : 0);
+    rm::ReplyWithLongLong(ctx, IdOf(id));
     ReplyBuf(ctx, owner.str());
     rm::ReplyWithLongLong(ctx, dl.ok() ? *dl : 0);
   }

@@ -1,6 +1,8 @@
 """Leader family: try_leader, leader_info, leader_resign, leader_check, IFEPOCH."""
 import time
 
+import pytest
+
 from conftest import CHANNEL, MASTER, G, assert_event, cmd, poll
 
 A, B, C = "10.0.0.1:9001", "10.0.0.2:9001", "10.0.0.3:9001"
@@ -169,3 +171,12 @@ def test_naming_forms_name_one_leader(r):
     assert cmd(r, "suma_try_leader", "{agent.zy_test}_master", B) == 1
     assert leader_info(r, "{agent.zy_test}_channel")[:4] == ["vip", B, "epoch", 1]
     assert leader_info(r, G)[:4] == ["vip", A, "epoch", 1]
+
+
+def test_try_leader_without_vip_needs_an_ip_address(r):
+    # A Lua script's fake client has no address: the vip must be given.
+    with pytest.raises(Exception) as e:
+        r.eval("return redis.call('sumavlib.suma_try_leader', KEYS[1])", 1, MASTER)
+    assert "give the vip: this caller has no IP address" in str(e.value)
+    assert r.eval("return redis.call('sumavlib.suma_try_leader', KEYS[1], ARGV[1])", 1, MASTER,
+                  "10.0.0.1:80") == 1

@@ -46,10 +46,10 @@ def test_push_claim_ack(r, server, subscribe):
     assert task(r, "PUSH", "{}") == 4
     events = ev.wait_count(8)
     acts = [(e["action"], e["id"]) for e in events if e["type"] == "task"]
-    assert acts == [("push", "1"), ("push", "2"), ("push", "3"), ("claim", "1"), ("claim", "2"),
-                    ("ack", "1"), ("ack", "2"), ("push", "4")]
+    assert acts == [("push", 1), ("push", 2), ("push", 3), ("claim", 1), ("claim", 2),
+                    ("ack", 1), ("ack", 2), ("push", 4)]
     claim = [e for e in events if e.get("action") == "claim"][0]
-    assert_event(claim, "task", action="claim", id="1", vip=A)
+    assert_event(claim, "task", action="claim", id=1, vip=A)
 
 
 def test_redelivery_after_lease_lapses(r, server, subscribe):
@@ -74,7 +74,7 @@ def test_redelivery_after_lease_lapses(r, server, subscribe):
     assert task(r, "ACK", "1", A) == 0
     assert task(r, "ACK", "1", B) == 1
     req = ev.wait(lambda e: e.get("action") == "requeue")
-    assert_event(req, "task", action="requeue", id="1", reason="lease")
+    assert_event(req, "task", action="requeue", id=1, reason="lease")
 
 
 def test_extend(r):
@@ -106,7 +106,7 @@ def test_requeue_when_claiming_host_leaves(r, server, subscribe):
     assert task(r, "STATS") == ["queued", 2, "claimed", 1]
     assert task(r, "PENDING") == [[1, "0"], [2, "1"]]
     assert [(c[0], c[1]) for c in task(r, "CLAIMED")] == [(3, B)]
-    reqs = [ev.wait(lambda e, i=i: e.get("action") == "requeue" and e["id"] == i) for i in "12"]
+    reqs = [ev.wait(lambda e, i=i: e.get("action") == "requeue" and e["id"] == i) for i in (1, 2)]
     for e in reqs:
         assert_event(e, "task", reason="offline")
     assert task(r, "CLAIM", B) == [1, "0", 2]
@@ -127,7 +127,7 @@ def test_requeue_when_claiming_host_is_evicted(make_server, subscribe):
     assert task(r, "STATS") == ["queued", 1, "claimed", 0]
     off = ev.wait(lambda e: e["type"] == "offline")
     req = ev.wait(lambda e: e.get("action") == "requeue")
-    assert_event(req, "task", id="1", reason="offline")
+    assert_event(req, "task", id=1, reason="offline")
     assert off["seq"] < req["seq"]
     assert task(r, "CLAIM", B) == [1, '"t"', 2]
 

@@ -34,6 +34,10 @@ TEST(GlobMatch, ClassesRangesNegationAndEscapes) {
   EXPECT_TRUE(GlobMatch("a\\*b", "a*b"));
   EXPECT_FALSE(GlobMatch("a\\*b", "aXb"));
   EXPECT_TRUE(GlobMatch("[\\]]", "]"));
+  // Redis's rules: "[]" is an empty class, "[a-]" a range up to ']'.
+  EXPECT_FALSE(GlobMatch("[]", "a"));
+  EXPECT_TRUE(GlobMatch("[^]]", "x]"));  // empty negated class, then a literal ]
+  EXPECT_TRUE(GlobMatch("[a-]", "_"));
   EXPECT_TRUE(GlobMatch("[fd00::7]:90*", "f:90"));  // a class, not an IPv6 literal
   EXPECT_TRUE(GlobMatch("\\[fd00::7\\]:*", "[fd00::7]:9001"));
 }
