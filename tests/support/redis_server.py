@@ -36,7 +36,11 @@ class RedisServer:
         self.aof = aof
         self.fsync = fsync
         self.proc = None
-        self.start()
+        try:
+            self.start()
+        except Exception:
+            self.cleanup()
+            raise
 
     def argv(self):
         a = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
