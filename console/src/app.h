@@ -1,0 +1,35 @@
+// The console's HTTP surface: routes, authentication and the SSE feed.
+#pragma once
+
+#include <httplib.h>
+
+#include "auth.h"
+#include "events.h"
+#include "options.h"
+
+namespace console {
+
+struct App {
+  explicit App(const Options& o)
+      : opt(o), sessions(o.user, o.password, o.session_ttl_s, o.cookie_secure), hub(o.redis) {}
+  Options opt;
+  Sessions sessions;
+  EventHub hub;
+};
+
+// Installs every route on svr. Public: / and its assets, /login, /healthz,
+// /metrics (unless a metrics token is set). Everything under /api/ needs a
+// session; POSTs also need the header "X-Suma-Console: 1", which a
+// cross-site form cannot send (second line of defence after SameSite=Strict).
+void InstallRoutes(httplib::Server& svr, App& app);
+
+// Embedded page assets (generated from console/web/ at build time).
+struct Asset {
+  const char* path;
+  const char* content_type;
+  const char* body;
+};
+extern const Asset kAssets[];
+extern const int kAssetCount;
+
+}  // namespace console

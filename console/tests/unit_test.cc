@@ -1,0 +1,174 @@
+// Unit tests of the console's and the entrypoint's pure pieces: JSON output,
+// cookies, INFO parsing, group names, event fields, and the container
+// settings -> redis.conf translation (passwords cannot inject directives).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "auth.h"
+#include "json.h"
+#include "metrics.h"
+#include "model.h"
+#include "settings.h"
+
+using namespace console;
+
+TEST(Json, EscapesAndReplacesInvalidUtf8) {
+  std::string out;
+  AppendJsonString(out, std::string("a\"b\\c\n\x01<\xff\xc3\xa9", 11));
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001\\u003c\\ufffd\xc3\xa9\"");
+  out.clear();
+  AppendJsonString(out, "\xe2\x82");  // truncated 3-byte sequence
+  EXPECT_EQ(out, "\"\\ufffd\\ufffd\"");
+}
+
+TEST(Json, WriterPlacesCommas) {
+  Json j;
+  j.BeginObject().Key("a").Int(1).Key("b").BeginArray().Str("x").Null().Bool(true).EndArray();
+  j.Key("c").Raw("{\"d\":2}").EndObject();
+  EXPECT_EQ(j.str(), "{\"a\":1,\"b\":[\"x\",null,true],\"c\":{\"d\":2}}");
+}
+
+TEST(Auth, CookieValueAndConstantTimeEquals) {
+  EXPECT_EQ(CookieValue("a=1; suma_session=tok; b=2", "suma_session"), "tok");
+  EXPECT_EQ(CookieValue("xsuma_session=no", "suma_session"), "");
+  EXPECT_TRUE(ConstantTimeEquals("secret", "secret"));
+  EXPECT_FALSE(ConstantTimeEquals("secret", "secreT"));
+  EXPECT_FALSE(ConstantTimeEquals("secret", "secret2"));
+  EXPECT_FALSE(ConstantTimeEquals("", "x"));
+}
+
+TEST(Auth, SessionsLifecycle) {
+  Sessions s("admin", "pw", 60, false);
+  EXPECT_EQ(s.Login("admin", "wrong"), "");
+  EXPECT_EQ(s.Login("root", "pw"), "");
+  std::string t = s.Login("admin", "pw");
+  ASSERT_EQ(t.size(), 64u);
+  EXPECT_TRUE(s.Valid(t));
+  EXPECT_FALSE(s.Valid(t + "0"));
+  EXPECT_NE(s.Cookie(t).find("HttpOnly; SameSite=Strict"), std::string::npos);
+  s.Logout(t);
+  EXPECT_FALSE(s.Valid(t));
+  Sessions open("admin", "", 60, false);
+  EXPECT_TRUE(open.Valid(""));
+  EXPECT_EQ(open.Login("admin", ""), "");  // no password: no sessions to hand out
+}
+
+TEST(Auth, FailedLoginsAreThrottled) {
+  Sessions s("admin", "pw", 60, false);
+  for (size_t i = 0; i < Sessions::kMaxFailures; ++i) EXPECT_EQ(s.Login("admin", "guess"), "");
+  EXPECT_TRUE(s.Throttled());
+  EXPECT_EQ(s.Login("admin", "pw"), "");  // even the right password, for a minute
+}
+
+TEST(Metrics, ParseInfo) {
+  auto m = ParseInfo("# sumavlib\r\nsumavlib_heartbeats:12\r\ncmdstat_sumavlib.suma_vip_kill:calls=1,usec=5\r\n");
+  EXPECT_EQ(m["sumavlib_heartbeats"], "12");
+  EXPECT_EQ(m["cmdstat_sumavlib.suma_vip_kill"], "calls=1,usec=5");
+  EXPECT_EQ(m.size(), 2u);
+}
+
+TEST(Model, GroupNamesAndEventFields) {
+  EXPECT_TRUE(IsGroupName("agent.zy_test"));
+  EXPECT_TRUE(IsGroupName("{agent.zy_test}"));
+  EXPECT_FALSE(IsGroupName("{agent.zy_test"));
+  EXPECT_FALSE(IsGroupName("a:b"));
+  EXPECT_FALSE(IsGroupName(""));
+  EXPECT_FALSE(IsGroupName(std::string(129, 'a')));
+  std::string e = "{\"type\":\"kill\",\"seq\":42,\"ts\":1,\"group\":\"g\",\"vip\":\"v\"}";
+  EXPECT_EQ(EventType(e), "kill");
+  EXPECT_EQ(EventSeq(e), 42);
+  EXPECT_EQ(EventType("{\"seq\":1}"), "");
+}
+
+namespace {
+entry::Env Base() {
+  return {{"SUMA_PASSWORD", "pw"}, {"APOLLO_OWNER_ID", "agent.zy"}, {"APOLLO_BUINESS_ID", "test"}};
+}
+}  // namespace
+
+TEST(Entrypoint, DefaultsAndTenant) {
+  entry::Settings s;
+  std::string err;
+  ASSERT_TRUE(entry::LoadSettings(Base(), {}, &s, &err)) << err;
+  EXPECT_EQ(s.resp_port, 8090);
+  EXPECT_EQ(s.console_port, 10082);
+  std::string conf = entry::RedisConfig(s);
+  EXPECT_NE(conf.find("loadmodule /sumavlib.so tenant agent.zy test\n"), std::string::npos);
+  EXPECT_NE(conf.find("bind 0.0.0.0\n"), std::string::npos);
+  EXPECT_NE(conf.find("requirepass \"pw\"\n"), std::string::npos);
+}
+
+TEST(Entrypoint, PasswordRequiredUnlessLoopback) {
+  entry::Settings s;
+  std::string err;
+  auto env = Base();
+  env.erase("SUMA_PASSWORD");
+  EXPECT_FALSE(entry::LoadSettings(env, {}, &s, &err));
+  EXPECT_NE(err.find("password is required"), std::string::npos);
+  env["SUMA_BIND"] = "127.0.0.1";
+  EXPECT_TRUE(entry::LoadSettings(env, {}, &s, &err)) << err;
+  EXPECT_EQ(entry::RedisConfig(s).find("requirepass"), std::string::npos);
+}
+
+TEST(Entrypoint, PasswordCannotInjectDirectives) {
+  entry::Settings s;
+  std::string err;
+  auto env = Base();
+  env["SUMA_PASSWORD"] = "a\"b\\c\nloadmodule /evil.so";
+  ASSERT_TRUE(entry::LoadSettings(env, {}, &s, &err));
+  std::string conf = entry::RedisConfig(s);
+  EXPECT_NE(conf.find("requirepass \"a\\\"b\\\\c\\x0aloadmodule /evil.so\"\n"), std::string::npos) << conf;
+  EXPECT_EQ(conf.find("\nloadmodule /evil.so"), std::string::npos);
+}
+
+TEST(Entrypoint, TenantAndReplicaRules) {
+  entry::Settings s;
+  std::string err;
+  auto env = Base();
+  env.erase("APOLLO_BUINESS_ID");
+  EXPECT_FALSE(entry::LoadSettings(env, {}, &s, &err));
+  env["APOLLO_BUSINESS_ID"] = "test";  // the spelled-out name works too
+  EXPECT_TRUE(entry::LoadSettings(env, {}, &s, &err)) << err;
+  env["APOLLO_OWNER_ID"] = "bad owner";
+  EXPECT_FALSE(entry::LoadSettings(env, {}, &s, &err));
+  env = Base();
+  env["CONTAINER_TYPE"] = "replica";
+  EXPECT_FALSE(entry::LoadSettings(env, {}, &s, &err));
+  env["SUMA_PRIMARY"] = "10.0.0.7:6380";
+  env["LOCAL_IP"] = "10.0.0.8";
+  env["APOLLO_PORT"] = "6381";
+  ASSERT_TRUE(entry::LoadSettings(env, {}, &s, &err)) << err;
+  std::string conf = entry::RedisConfig(s);
+  EXPECT_NE(conf.find("replicaof 10.0.0.7 6380\n"), std::string::npos);
+  EXPECT_NE(conf.find("masterauth \"pw\"\n"), std::string::npos);
+  EXPECT_NE(conf.find("replica-announce-ip 10.0.0.8\nreplica-announce-port 6381\n"), std::string::npos);
+}
+
+TEST(Entrypoint, SpecificBindAddsLoopbackForTheConsole) {
+  entry::Settings s;
+  std::string err;
+  auto env = Base();
+  env["SUMA_BIND"] = "10.0.0.5";
+  ASSERT_TRUE(entry::LoadSettings(env, {}, &s, &err));
+  EXPECT_NE(entry::RedisConfig(s).find("bind 10.0.0.5 127.0.0.1\n"), std::string::npos);
+}
+
+TEST(Entrypoint, ConsoleEnvironment) {
+  entry::Settings s;
+  std::string err;
+  auto env = Base();
+  ASSERT_TRUE(entry::LoadSettings(env, {}, &s, &err));
+  auto e = entry::ConsoleEnv(s);
+  auto has = [&](const std::string& v) { return std::find(e.begin(), e.end(), v) != e.end(); };
+  EXPECT_TRUE(has("SUMA_REDIS=127.0.0.1:8090"));
+  EXPECT_TRUE(has("SUMA_CONSOLE_LISTEN=0.0.0.0:10082"));
+  EXPECT_TRUE(has("SUMA_CONSOLE_PASSWORD=pw"));
+  env["SUMA_CONSOLE_PASSWORD"] = "other";
+  env["SUMA_METRICS_TOKEN"] = "tok";
+  ASSERT_TRUE(entry::LoadSettings(env, {}, &s, &err));
+  e = entry::ConsoleEnv(s);
+  EXPECT_TRUE(has("SUMA_CONSOLE_PASSWORD=other"));
+  EXPECT_TRUE(has("SUMA_METRICS_TOKEN=tok"));
+  EXPECT_TRUE(has("SUMA_REDIS_PASSWORD=pw"));
+}
