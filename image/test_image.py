@@ -239,6 +239,7 @@ def test_every_command_through_the_resp_port(container):
     assert x("suma_ci_task", ch, "EXTEND", tid, "10.0.0.8:9001") == 1
     assert x("suma_ci_task", ch, "ACK", tid, "10.0.0.8:9001") == 1
     assert x("suma_ci_task", ch, "STATS") == ["queued", 0, "claimed", 0]
+    assert x("suma_ci_task_info", ch, "STATS") == ["queued", 0, "claimed", 0]
     events = x("suma_events", ch, 0)
     assert json.loads(events[0])["type"] == "online"
     assert x("suma_leader_resign", m, "10.0.0.7:9001") == 1
@@ -247,9 +248,8 @@ def test_every_command_through_the_resp_port(container):
     raw = redis.Redis(host="127.0.0.1", port=container.resp, password=PW, decode_responses=True)
     raw.response_callbacks.pop("COMMAND", None)  # redis-py would parse it as COMMAND INFO
     module_cmds = {c.split(".", 1)[1] for c in raw.execute_command("COMMAND", "LIST", "FILTERBY", "MODULE", "sumavlib")}
-    if "suma_group_info" in module_cmds:  # newer modules: the group summary
-        summary = x("suma_group_info", m)
-        assert dict(zip(summary[::2], summary[1::2]))["epoch"] == 1
+    summary = x("suma_group_info", m)
+    assert dict(zip(summary[::2], summary[1::2]))["epoch"] == 1
     assert module_cmds == used, module_cmds ^ used
     # Locked to the tenant: the braced form of its own group works, others do not.
     assert x("suma_keep_alive", "{agent.zy_test}_master", "10.0.0.9:9001") is None

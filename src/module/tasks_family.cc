@@ -237,25 +237,38 @@ using SubFn = int (*)(rm::Ctx*, const Group&, const TaskKeys&, rm::Str**, int);
 struct Sub {
   const char* name;
   SubFn fn;
+  bool reads_only;
 };
-constexpr Sub kSubs[] = {{"PUSH", Push},       {"CLAIM", Claim},     {"ACK", Ack},
-                         {"EXTEND", Extend},   {"PENDING", Pending}, {"CLAIMED", Claimed},
-                         {"STATS", Stats}};
+constexpr Sub kSubs[] = {{"PUSH", Push, false},       {"CLAIM", Claim, false},
+                         {"ACK", Ack, false},         {"EXTEND", Extend, false},
+                         {"PENDING", Pending, true},  {"CLAIMED", Claimed, true},
+                         {"STATS", Stats, true}};
 
-// suma_ci_task <channel> <subcommand> [args...]
-int CmdTask(rm::Ctx* ctx, rm::Str** argv, int argc) {
+// Shared by suma_ci_task (every subcommand, a write command) and
+// suma_ci_task_info (the reading ones, a readonly command that replicas serve).
+int Dispatch(rm::Ctx* ctx, rm::Str** argv, int argc, const char* command, bool reads_only) {
   if (argc < 3) return rm::WrongArity(ctx);
   auto g = ResolveGroup(ctx, argv[1]);
   if (!g.ok()) return ReplyStatus(ctx, g.status());
   std::string_view name = Arg(argv[2]);
   for (const Sub& sub : kSubs) {
-    if (!EqualsIgnoreCase(name, sub.name)) continue;
+    if (!EqualsIgnoreCase(name, sub.name) || (reads_only && !sub.reads_only)) continue;
     TaskKeys k(*g);
     Status s = CheckTaskTypes(ctx, *g, k);
     if (!s.ok()) return ReplyStatus(ctx, s);
     return sub.fn(ctx, *g, k, argv + 3, argc - 3);
   }
-  return ReplyStatus(ctx, err::UnknownSubcommand("suma_ci_task", name));
+  return ReplyStatus(ctx, err::UnknownSubcommand(command, name));
+}
+
+// suma_ci_task <channel> <subcommand> [args...]
+int CmdTask(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  return Dispatch(ctx, argv, argc, "suma_ci_task", false);
+}
+
+// suma_ci_task_info <channel> PENDING [count] | CLAIMED | STATS
+int CmdTaskInfo(rm::Ctx* ctx, rm::Str** argv, int argc) {
+  return Dispatch(ctx, argv, argc, "suma_ci_task_info", true);
 }
 
 }  // namespace
@@ -292,7 +305,8 @@ void RequeueClaimsOf(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t
 }
 
 bool RegisterTasksFamily(rm::Ctx* ctx) {
-  return Register(ctx, "suma_ci_task", CmdTask, "write deny-oom", 1, 1, 1);
+  return Register(ctx, "suma_ci_task", CmdTask, "write deny-oom", 1, 1, 1) &&
+         Register(ctx, "suma_ci_task_info", CmdTaskInfo, "readonly", 1, 1, 1);
 }
 
 }  // namespace suma::mod

@@ -168,13 +168,16 @@ def test_promoted_replica_gives_grace_and_continues_epochs(pair):
     assert cmd(rr, "suma_vip_list", MASTER) == [C]
 
 
-def test_task_queue_is_served_by_the_primary_only(pair):
-    # suma_ci_task is one write command: every subcommand, reads included,
-    # runs on the primary (documented); the replica still holds the state.
+def test_task_queue_reads_on_a_replica_go_through_task_info(pair):
+    # suma_ci_task is one write command (the replica refuses it);
+    # suma_ci_task_info serves its reading subcommands there.
     primary, replica = pair
     p, rr = primary.client(), replica.client()
     cmd(p, "suma_ci_task", CHANNEL, "PUSH", "{}")
     assert p.execute_command("WAIT", 1, 10000) == 1
     with pytest.raises(redis.exceptions.ReadOnlyError):
         cmd(rr, "suma_ci_task", CHANNEL, "STATS")
-    assert rr.zcard(G + ":tqueue") == 1
+    assert cmd(rr, "suma_ci_task_info", CHANNEL, "STATS") == ["queued", 1, "claimed", 0]
+    assert cmd(rr, "suma_ci_task_info", CHANNEL, "PENDING") == [[1, "{}"]]
+    with pytest.raises(redis.ResponseError, match="unknown subcommand 'PUSH'"):
+        cmd(rr, "suma_ci_task_info", CHANNEL, "PUSH", "{}")
