@@ -29,6 +29,7 @@ class RedisServer:
     def __init__(self, module_args=(), extra=(), port=None, datadir=None, module=True,
                  aof=False, fsync="always"):
         self.port = port or free_port()
+        self.own_dir = datadir is None  # a caller's directory stays the caller's
         self.dir = datadir or tempfile.mkdtemp(prefix="suma-redis-")
         self.module_args = list(module_args)
         self.extra = list(extra)
@@ -39,7 +40,9 @@ class RedisServer:
         try:
             self.start()
         except Exception:
-            self.cleanup()
+            self.stop()
+            if self.own_dir:
+                shutil.rmtree(self.dir, ignore_errors=True)
             raise
 
     def argv(self):
