@@ -1,11 +1,12 @@
 #include "core/leader.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace suma {
 
 LeaderDecision TryLeader(const LeaderState& cur, std::string_view vip, int64_t now,
-                         int64_t lease_ms) {
+                         int64_t lease_ms, int64_t epoch_floor) {
   LeaderDecision d;
   std::string_view holder = cur.Current(now);
   if (!holder.empty() && holder != vip) return d;
@@ -16,10 +17,12 @@ LeaderDecision TryLeader(const LeaderState& cur, std::string_view vip, int64_t n
   if (holder.empty()) {
     d.new_term = true;
     d.next.vip = std::string(vip);
-    d.next.epoch = cur.epoch + 1;
+    d.next.epoch = std::max(cur.epoch + 1, epoch_floor);
   }
   return d;
 }
+
+int64_t EpochFloor(int64_t promoted_ms) { return promoted_ms * 1024; }
 
 bool RenewIfLeader(const LeaderState& cur, std::string_view vip, int64_t now, LeaderState* next) {
   if (cur.Current(now) != vip || vip.empty()) return false;

@@ -25,6 +25,7 @@ namespace suma::mod {
 struct Runtime {
   Config cfg;
   int64_t grace_until = 0;  // no eviction before this (ms); set at start and promotion
+  int64_t epoch_floor = 0;  // lowest epoch to grant; raised at promotion (core::EpochFloor)
   long long evictions = 0;
   long long events = 0;
   long long heartbeats = 0;

@@ -45,7 +45,7 @@ int CmdTryLeader(rm::Ctx* ctx, rm::Str** argv, int argc) {
 
   int64_t now = NowMs();
   LeaderState cur = LoadLeader(ctx, *g);
-  LeaderDecision d = TryLeader(cur, Arg(vip), now, lease);
+  LeaderDecision d = TryLeader(cur, Arg(vip), now, lease, rt().epoch_floor);
   s = Heartbeat(ctx, *g, vip, now);
   if (!s.ok()) return ReplyStatus(ctx, s);
   if (d.leader) {

@@ -5,6 +5,7 @@
 
 #include "abi/rm_abi.h"
 #include "core/config.h"
+#include "core/leader.h"
 #include "module/common.h"
 #include "module/eviction.h"
 
@@ -63,7 +64,10 @@ void OnInfo(rm::InfoCtx* ctx, int) {
 }
 
 void OnServerEvent(rm::Ctx*, rm::Event e, uint64_t sub, void*) {
-  if (e.id == rm::kEventRoleChanged.id && sub == rm::kSubRoleNowMaster) StartGrace();
+  if (e.id == rm::kEventRoleChanged.id && sub == rm::kSubRoleNowMaster) {
+    rt().epoch_floor = EpochFloor(NowMs());
+    StartGrace();
+  }
   if (e.id == rm::kEventLoading.id && sub == rm::kSubLoadingEnded) StartGrace();
   if (e.id == rm::kEventFlushDb.id) ForgetGroups();
 }

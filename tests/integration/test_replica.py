@@ -156,9 +156,13 @@ def test_promoted_replica_gives_grace_and_continues_epochs(pair):
     if int(grace) > 0:
         # Within the new primary's grace nobody is evicted yet.
         assert a_info[:2] == ["state", "offline"] and b_info[:2] == ["state", "offline"]
-    # The new primary elects with the next epoch.
+    # The new primary's first tenure jumps to its promotion floor (ms * 1024),
+    # above anything the old primary could have granted.
+    promoted_ms = int(rr.time()[0]) * 1000
     assert cmd(rr, "suma_try_leader", MASTER, C) == 1
-    assert cmd(rr, "suma_leader_info", MASTER)[:4] == ["vip", C, "epoch", 2]
+    vip_epoch = cmd(rr, "suma_leader_info", MASTER)[:4]
+    assert vip_epoch[:3] == ["vip", C, "epoch"]
+    assert vip_epoch[3] >= (promoted_ms - 60000) * 1024
 
     def evicted():
         cmd(rr, "suma_keep_alive", MASTER, C)

@@ -124,3 +124,25 @@ TEST(LeaseEncoding, RoundTripsAndRejectsGarbage) {
 
 }  // namespace
 }  // namespace suma
+
+namespace suma {
+namespace {
+
+TEST(EpochFloor, FirstTenureAfterPromotionJumpsAboveAnythingTheOldPrimaryGranted) {
+  // The old primary was promoted at t1 and granted epochs 1024*t1 + k; the
+  // replica saw only some of them. Promoted at t2 > t1, it starts above all.
+  int64_t t1 = 1'700'000'000'000, t2 = t1 + 5000;
+  LeaderState replica_copy;
+  replica_copy.epoch = EpochFloor(t1) + 10;
+  int64_t granted_by_old_primary = EpochFloor(t1) + 4999;  // one grant per ms since t1
+  LeaderDecision d = TryLeader(replica_copy, "b", t2, 1000, EpochFloor(t2));
+  EXPECT_GT(d.next.epoch, granted_by_old_primary);
+  // Later tenures count on from there.
+  d.next.lease_until = 0;
+  EXPECT_EQ(TryLeader(d.next, "c", t2 + 1, 1000, EpochFloor(t2)).next.epoch, d.next.epoch + 1);
+  // Without a promotion the floor is 0 and epochs count 1, 2, 3.
+  EXPECT_EQ(TryLeader(LeaderState{}, "a", t2, 1000).next.epoch, 1);
+}
+
+}  // namespace
+}  // namespace suma
