@@ -19,7 +19,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-from redis_server import RedisServer, free_port  # noqa: E402,F401
+from redis_server import RedisServer, free_port, poll  # noqa: E402,F401
 
 AGENT = os.environ.get("SUMA_AGENT", os.path.join(ROOT, "build", "agent", "suma-agent"))
 GROUP = "agent.zy_test"
@@ -32,15 +32,7 @@ TIMING = ["--host-ttl-ms", "900", "--lease-ms", "900", "--task-lease-ms", "900",
 
 
 def wait_until(what, fn, timeout=30.0, on_fail=None):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(0.05)
-    detail = on_fail() if on_fail else ""
-    raise AssertionError("gave up waiting for %s (last: %r)\n%s" % (what, last, detail))
+    return poll(fn, timeout, 0.05, what, on_fail)
 
 
 def write_hook(path, body):

@@ -18,7 +18,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-from redis_server import RedisServer, free_port  # noqa: E402,F401
+from redis_server import RedisServer, free_port, poll as wait_until  # noqa: E402,F401
 
 CONSOLE_BIN = os.environ.get("SUMA_CONSOLE_BIN",
                              os.path.join(ROOT, "build-console", "console", "suma-console"))
@@ -112,18 +112,6 @@ class Http:
         r = self.post("/login", {"user": user, "password": password}, csrf=False)
         assert r.status == 200, r.body
         return r
-
-
-def wait_until(fn, timeout=10.0, step=0.05, what="condition"):
-    """Polls fn until it returns a truthy value; raises after timeout seconds."""
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(step)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
 
 
 def parse_metrics(text):

@@ -40,7 +40,7 @@ class Prometheus:
              "--web.listen-address=127.0.0.1:%d" % self.port, "--log.level=warn"],
             stdout=self.log, stderr=self.log)
         self.started = time.time()
-        wait_until(self.ready, timeout=30, step=0.1, what="prometheus ready")
+        wait_until(self.ready, timeout=30, interval=0.1, what="prometheus ready")
         self.ready_after = time.time() - self.started
 
     def ready(self):

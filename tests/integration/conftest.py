@@ -9,7 +9,7 @@ import redis
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "support"))
-from redis_server import RedisServer  # noqa: E402
+from redis_server import RedisServer, poll  # noqa: E402,F401
 
 G = "agent.zy_test"
 MASTER = G + "_master"
@@ -47,20 +47,6 @@ def make_server():
 def cmd(r, name, *args):
     """Runs sumavlib.<name> with args."""
     return r.execute_command("sumavlib." + name, *args)
-
-
-def poll(fn, timeout=10.0, interval=0.02, what="condition"):
-    """Calls fn until it returns a truthy value; returns that value. Fails the
-    test when the deadline passes (the deadline only bounds the test's runtime;
-    nothing asserts how fast the condition became true)."""
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError("timed out waiting for %s (last value %r)" % (what, last))
 
 
 def info(r):

@@ -19,6 +19,22 @@ MODULE = os.environ.get("SUMAVLIB", os.path.join(ROOT, "build", "sumavlib.so"))
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
+def poll(fn, timeout=10.0, interval=0.05, what="condition", on_fail=None):
+    """Calls fn until it returns a truthy value and returns that value; fails
+    with AssertionError (plus on_fail()'s text, if given) once timeout seconds
+    have passed. The deadline only bounds a wait: no test asserts how long
+    something took."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    detail = ("\n" + on_fail()) if on_fail else ""
+    raise AssertionError("timed out waiting for %s (last value %r)%s" % (what, last, detail))
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -15,7 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 
-from redis_server import MODULE, RedisServer, free_port  # noqa: E402,F401
+from redis_server import MODULE, RedisServer, free_port, poll as wait_until  # noqa: E402,F401
 
 LONG = os.environ.get("SUMA_LONG", "") not in ("", "0")
 RESULTS_DIR = os.environ.get("SUMA_RESULTS_DIR",
@@ -49,14 +49,3 @@ def report(name, data):
     return path
 
 
-def wait_until(pred, timeout, step=0.05, what="condition"):
-    """Polls pred() until it is truthy; raises after timeout seconds. Only bounds
-    a wait, never asserts how long something took."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise TimeoutError("timed out waiting for " + what)
-        time.sleep(step)

@@ -248,7 +248,7 @@ def topology(request):
         wait_until(lambda: replica.client().info("replication").get("master_link_status") ==
                    "up", 30, what="replica link")
         sentinels = SentinelSet(primary.port)
-        wait_until(sentinels.ready, 60, step=0.2, what="sentinels to discover each other")
+        wait_until(sentinels.ready, 60, interval=0.2, what="sentinels to discover each other")
         yield primary, replica, sentinels, request.param
     finally:
         if sentinels:
@@ -322,7 +322,7 @@ def test_failover_keeps_epochs_hosts_and_state(topology):
                 cl.kill_times.append(t_kill)
             nodes[old].kill9()
             new = wait_until(lambda: (sentinels.master_port() or old) != old and
-                             sentinels.master_port(), 60, step=0.02,
+                             sentinels.master_port(), 60, interval=0.02,
                              what="promotion:\n" + sentinels.log_tail())
             t_promoted = time.monotonic()
             wait_until(lambda: any(g[2] > before for g in cl.grants[n_before:]),
@@ -350,7 +350,7 @@ def test_failover_keeps_epochs_hosts_and_state(topology):
                 old_srv.start()
                 wait_until(lambda: old_srv.client().info("replication").get(
                     "master_link_status") == "up", 30, what="old primary to resync")
-                wait_until(sentinels.ready, 60, step=0.2, what="sentinels to see the replica")
+                wait_until(sentinels.ready, 60, interval=0.2, what="sentinels to see the replica")
                 cl.dead.discard(victim)
                 t = threading.Thread(target=cl.election_loop, args=(victim,))
                 cl.threads.append(t)
