@@ -46,6 +46,18 @@ void Fail(redisContext* c, const char* what) {
   throw RedisError(std::string(what) + ": " + (c && c->errstr[0] ? c->errstr : "connection lost"));
 }
 
+// Queues one command in hiredis's output buffer.
+void Append(redisContext* c, const Argv& a) {
+  std::vector<const char*> ptrs;
+  std::vector<size_t> lens;
+  for (const std::string& s : a) {
+    ptrs.push_back(s.data());
+    lens.push_back(s.size());
+  }
+  if (redisAppendCommandArgv(c, static_cast<int>(a.size()), ptrs.data(), lens.data()) != REDIS_OK)
+    Fail(c, "redis write");
+}
+
 }  // namespace
 
 long long Reply::AsInt(long long def) const {
@@ -91,16 +103,7 @@ RedisConn::~RedisConn() {
 Reply RedisConn::Command(const Argv& argv) { return Pipeline({argv}).front(); }
 
 std::vector<Reply> RedisConn::Pipeline(const std::vector<Argv>& cmds) {
-  for (const Argv& a : cmds) {
-    std::vector<const char*> ptrs;
-    std::vector<size_t> lens;
-    for (const std::string& s : a) {
-      ptrs.push_back(s.data());
-      lens.push_back(s.size());
-    }
-    if (redisAppendCommandArgv(c_, static_cast<int>(a.size()), ptrs.data(), lens.data()) != REDIS_OK)
-      Fail(c_, "redis write");
-  }
+  for (const Argv& a : cmds) Append(c_, a);
   std::vector<Reply> out;
   out.reserve(cmds.size());
   for (size_t i = 0; i < cmds.size(); ++i) {
@@ -113,14 +116,7 @@ std::vector<Reply> RedisConn::Pipeline(const std::vector<Argv>& cmds) {
 }
 
 void RedisConn::Send(const Argv& a) {
-  std::vector<const char*> ptrs;
-  std::vector<size_t> lens;
-  for (const std::string& s : a) {
-    ptrs.push_back(s.data());
-    lens.push_back(s.size());
-  }
-  if (redisAppendCommandArgv(c_, static_cast<int>(a.size()), ptrs.data(), lens.data()) != REDIS_OK)
-    Fail(c_, "redis write");
+  Append(c_, a);
   int done = 0;
   do {
     if (redisBufferWrite(c_, &done) != REDIS_OK) Fail(c_, "redis write");
