@@ -31,7 +31,7 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 int64_t NowMs() { return rm::Milliseconds(); }
 
-bool IsCluster(rm::Ctx* ctx) { return (rm::GetContextFlags(ctx) & rm::kCtxCluster) != 0; }
+bool IsCluster() { return rt().cluster; }
 
 int ReplyStatus(rm::Ctx* ctx, const Status& s) { return rm::ReplyWithError(ctx, s.reply().c_str()); }
 
@@ -46,7 +46,7 @@ Status CheckDb(rm::Ctx* ctx) {
 
 Result<Group> ResolveGroup(rm::Ctx* ctx, rm::Str* arg) {
   if (Status db = CheckDb(ctx); !db.ok()) return db;
-  auto g = ParseGroup(Arg(arg), IsCluster(ctx));
+  auto g = ParseGroup(Arg(arg), IsCluster());
   if (!g.ok()) return g;
   Status t = rt().cfg.CheckTenant(*g);
   if (!t.ok()) return t;

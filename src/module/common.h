@@ -26,6 +26,8 @@ struct Runtime {
   Config cfg;
   int64_t grace_until = 0;  // no eviction before this (ms); set at start and promotion
   int64_t epoch_floor = 0;  // lowest epoch to grant; raised at promotion (core::EpochFloor)
+  bool cluster = false;     // cluster-enabled; fixed for the life of the process
+  rm::Str* lease_field = nullptr;  // "lease", built once: G:meta's hot field
   long long evictions = 0;
   long long events = 0;
   long long heartbeats = 0;
@@ -36,7 +38,7 @@ Runtime& rt();
 std::string_view Arg(rm::Str* s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 int64_t NowMs();
-bool IsCluster(rm::Ctx* ctx);
+bool IsCluster();
 
 int ReplyStatus(rm::Ctx* ctx, const Status& s);
 int ReplyBuf(rm::Ctx* ctx, std::string_view s);

@@ -176,7 +176,7 @@ LeaderState LoadLeader(rm::Ctx* ctx, rm::Str* meta_key, Status* type_error, bool
   if (with_epoch)
     rm::HashGet(meta.get(), rm::kHashCFields, "lease", &lease, "epoch", &epoch, nullptr);
   else
-    rm::HashGet(meta.get(), rm::kHashCFields, "lease", &lease, nullptr);
+    rm::HashGet(meta.get(), rm::kHashNone, rt().lease_field, &lease, nullptr);
   if (lease) DecodeLease(Arg(lease), &s);
   s.epoch = ToInt(epoch);
   for (rm::Str* p : {lease, epoch})

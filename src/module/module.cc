@@ -99,6 +99,8 @@ extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisMo
     rm::Log(ctx, "warning", "sumavlib: could not register its commands");
     return rm::kErr;
   }
+  rt().cluster = (rm::GetContextFlags(ctx) & rm::kCtxCluster) != 0;
+  rt().lease_field = rm::CreateString(nullptr, "lease", 5);
   rm::RegisterInfoFunc(ctx, OnInfo);
   rm::SubscribeToServerEvent(ctx, rm::kEventRoleChanged, OnServerEvent);
   rm::SubscribeToServerEvent(ctx, rm::kEventLoading, OnServerEvent);

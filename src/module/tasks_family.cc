@@ -279,21 +279,16 @@ Status CheckTaskKeyTypes(rm::Ctx* ctx, const Group& g) {
 }
 
 void RequeueLapsedClaims(rm::Ctx* ctx, const Group& g, int64_t now) {
+  if (OpenedKey(ctx, g.Key("tclaims"), rm::kRead).type() != rm::kKeyZset) return;
   TaskKeys k(g);
-  {
-    OpenedKey claims(ctx, k.claims, rm::kRead);
-    if (claims.type() != rm::kKeyZset) return;
-  }
   if (!CheckTaskTypes(ctx, g, k).ok()) return;
   RequeueLapsed(ctx, g, k, now);
 }
 
 void RequeueClaimsOf(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now) {
+  // Every eviction runs this; most groups have no claims, so look first.
+  if (OpenedKey(ctx, g.Key("towners"), rm::kRead).type() != rm::kKeyHash) return;
   TaskKeys k(g);
-  {
-    OpenedKey owners(ctx, k.owners, rm::kRead);
-    if (owners.type() != rm::kKeyHash) return;
-  }
   // A task key of the wrong type would make the requeue stop half-way (the
   // claim dropped, the task never queued again): leave the claims as they are.
   if (!CheckTaskTypes(ctx, g, k).ok()) return;
