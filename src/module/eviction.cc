@@ -50,17 +50,20 @@ void DiscoverStep(rm::Ctx* ctx) {
 }
 
 // Evicts expired hosts of one group until none is left or the deadline passes.
-// Returns false when the deadline passed first.
+// Returns false when the deadline passed first. The group's eviction counter
+// (G:meta evictions) is bumped once per visit, not once per host.
 bool SweepGroup(rm::Ctx* ctx, const Group& g, rm::Str* key, int64_t now,
                 Clock::time_point deadline, bool* gone) {
   double cutoff = static_cast<double>(LiveCutoff(now));
+  long long removed = 0;
+  bool finished = true;
   for (;;) {
     rm::Str* victim = nullptr;
     {
       OpenedKey hosts(ctx, key, rm::kRead);
       if (HostCount(hosts.get()) == 0) {
         *gone = true;
-        return true;
+        break;
       }
       if (rm::ZsetFirstInScoreRange(hosts.get(), kNegInf, cutoff, 1, 1) == rm::kOk) {
         double score;
@@ -68,12 +71,21 @@ bool SweepGroup(rm::Ctx* ctx, const Group& g, rm::Str* key, int64_t now,
         rm::ZsetRangeStop(hosts.get());
       }
     }
-    if (!victim) return true;
-    RemoveHost(ctx, g, victim, now, kReasonExpired);
+    if (!victim) break;
+    if (RemoveHost(ctx, g, victim, now, kReasonExpired)) ++removed;
     rm::FreeString(ctx, victim);
-    ++rt().evictions;
-    if (Clock::now() >= deadline) return false;
+    if (Clock::now() >= deadline) {
+      finished = false;
+      break;
+    }
   }
+  if (removed > 0) {
+    rt().evictions += removed;
+    std::string meta = g.Key("meta");
+    Num n(removed);
+    Reply r(rm::Call(ctx, "HINCRBY", "!ccc", meta.c_str(), "evictions", n.c_str()));
+  }
+  return finished;
 }
 
 void Tick(rm::Ctx* ctx, void*) {

@@ -31,10 +31,6 @@ void AnnounceGone(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now,
   Emit(ctx, g, "offline", now, [&](EventBuilder& b) {
     b.Str("vip", Arg(vip)).Str("reason", reason);
   });
-  if (reason == kReasonExpired) {
-    std::string meta = g.Key("meta");
-    Reply r(rm::Call(ctx, "HINCRBY", "!ccc", meta.c_str(), "evictions", "1"));
-  }
   RequeueClaimsOf(ctx, g, Arg(vip), now);
 }
 
