@@ -23,6 +23,7 @@ namespace suma::mod {
 namespace {
 
 constexpr long long kTickMs = 10;
+constexpr long long kBusyTickMs = 3;
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 std::string g_resume;             // group the last tick stopped in
@@ -88,15 +89,16 @@ bool SweepGroup(rm::Ctx* ctx, const Group& g, rm::Str* key, int64_t now,
   return finished;
 }
 
-void Tick(rm::Ctx* ctx, void*) {
-  rm::CreateTimer(ctx, kTickMs, Tick, nullptr);
+// One sweep step: at most sweep-budget-us of work. Returns true when the budget
+// ran out with expired hosts (or groups) left to visit.
+bool SweepStep(rm::Ctx* ctx) {
   int flags = rm::GetContextFlags(ctx);
-  if (!(flags & rm::kCtxMaster) || (flags & rm::kCtxLoading)) return;
+  if (!(flags & rm::kCtxMaster) || (flags & rm::kCtxLoading)) return false;
   auto deadline = Clock::now() + std::chrono::microseconds(rt().cfg.sweep_budget_us);
   if (g_discovering) DiscoverStep(ctx);
   int64_t now = NowMs();
   GroupMap& groups = TrackedGroups();
-  if (now < rt().grace_until || groups.empty()) return;
+  if (now < rt().grace_until || groups.empty()) return false;
 
   auto it = groups.find(g_resume);
   it = it == groups.end() ? groups.begin() : std::next(it);
@@ -108,8 +110,18 @@ void Tick(rm::Ctx* ctx, void*) {
     if (g.ok()) RequeueLapsedClaims(ctx, *g, now);
     g_resume = it->first;
     it = (gone || !g.ok()) ? ForgetGroup(it) : std::next(it);
-    if (!finished || Clock::now() >= deadline) return;
+    if (!finished || Clock::now() >= deadline) return true;
   }
+  return false;
+}
+
+// Why two periods: like Redis's active expire, the sweep stays near 10% of a
+// core when idle and goes up to 25% (1 ms of work, 3 ms of rest) while a
+// backlog lasts, so a mass expiry clears 2.5x faster and no single step ever
+// holds the event loop longer than sweep-budget-us.
+void Tick(rm::Ctx* ctx, void*) {
+  bool backlog = SweepStep(ctx);
+  rm::CreateTimer(ctx, backlog ? kBusyTickMs : kTickMs, Tick, nullptr);
 }
 
 }  // namespace
