@@ -20,7 +20,7 @@ targets=(fuzz_names fuzz_glob fuzz_numbers fuzz_json fuzz_event fuzz_config fuzz
 
 if [ "$mode" = build ]; then
   cxx="$(command -v clang++ || true)"
-  if [ -z "$cxx" ]; then echo "fuzz: clang++ not installed (scripts/deps.txt: clang); skipped"; exit 77; fi
+  if [ -z "$cxx" ]; then echo "fuzz: clang++ not installed (scripts/deps-test.txt: clang); skipped"; exit 77; fi
   cmake -S "$here" -B "$dir" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$dir" -j2 --target fuzzers >/dev/null
 fi

@@ -4,7 +4,7 @@
 # e.g. scripts/run.sh host-ttl-ms 5000. PORT (default 6380) picks the port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh sumavlib
 PORT="${PORT:-6380}"
 DATA="${DATA:-$PWD/build/data}"
 mkdir -p "$DATA"

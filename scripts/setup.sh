@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Installs the Debian packages in scripts/deps.txt that are missing, then
-# configures and builds everything into build/. Safe to run again.
+# Installs the Debian packages that are missing, then configures and builds
+# into build/. Safe to run again.
+#   scripts/setup.sh [--tests] [target...]
+# --tests also installs scripts/deps-test.txt (what only the tests need);
+# targets limit the build (default: everything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mapfile -t pkgs < <(grep -vE '^\s*(#|$)' scripts/deps.txt)
+lists=(scripts/deps.txt)
+if [ "${1:-}" = "--tests" ]; then
+  lists+=(scripts/deps-test.txt)
+  shift
+fi
+mapfile -t pkgs < <(cat "${lists[@]}" | grep -vE '^\s*(#|$)')
 # Installed, or provided by an installed package (NodeSource's nodejs
 # provides, and conflicts with, Debian's npm).
 installed() {
@@ -28,4 +36,6 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-ser
 fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)"
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+cmake --build build -j"$(nproc)" "${targets[@]}"

@@ -4,6 +4,6 @@
 # SUMA_LONG=1 runs the long versions of the soak and fuzz runs (docs/guarantees.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --tests
 cd build
 ctest --output-on-failure --timeout 1200 "$@"

@@ -57,7 +57,7 @@ def test_python_redis(server, r):
 def test_node_redis(server):
     node_dir = os.path.join(HERE, "node")
     npm = shutil.which("npm")
-    assert npm, "npm is missing (scripts/deps.txt lists it)"
+    assert npm, "npm is missing (scripts/deps-test.txt lists it)"
     subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=node_dir,
                    check=True, timeout=240)
     out = subprocess.run(["node", "smoke.js", str(server.port)], cwd=node_dir, capture_output=True,
