@@ -4,19 +4,13 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agentlib import MODULE_ARGS, Agent, RedisServer  # noqa: E402
+from agentlib import MODULE_ARGS, Agent, RedisServer  # noqa: E402,F401
+from suma_fixtures import make_server, r  # noqa: E402,F401
 
 
 @pytest.fixture
-def server():
-    s = RedisServer(module_args=MODULE_ARGS)
-    yield s
-    s.cleanup()
-
-
-@pytest.fixture
-def r(server):
-    return server.client()
+def server(make_server):
+    return make_server(module_args=MODULE_ARGS)
 
 
 @pytest.fixture

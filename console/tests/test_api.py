@@ -15,23 +15,20 @@ import pytest
 
 from console_support import CMD, CONSOLE_BIN, Console, Http, RedisServer, free_port, metric, \
     parse_metrics, wait_until
+from suma_fixtures import make_server  # noqa: E402,F401 (path set by console_support)
 
 G = "agent.zy_test"
 
 
 @pytest.fixture
-def redis_srv():
-    s = RedisServer()
-    yield s
-    s.cleanup()
+def redis_srv(make_server):
+    return make_server()
 
 
 @pytest.fixture
-def fast_srv():
+def fast_srv(make_server):
     """host-ttl-ms 400: silent hosts go offline and are evicted within a second."""
-    s = RedisServer(module_args=["host-ttl-ms", "400"])
-    yield s
-    s.cleanup()
+    return make_server(module_args=["host-ttl-ms", "400"])
 
 
 @pytest.fixture

@@ -10,38 +10,11 @@ import redis
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "support"))
 from redis_server import RedisServer, poll  # noqa: E402,F401
+from suma_fixtures import make_server, r, server  # noqa: E402,F401
 
 G = "agent.zy_test"
 MASTER = G + "_master"
 CHANNEL = G + "_channel"
-
-
-@pytest.fixture
-def server():
-    s = RedisServer()
-    yield s
-    s.cleanup()
-
-
-@pytest.fixture
-def r(server):
-    return server.client()
-
-
-@pytest.fixture
-def make_server():
-    """Factory: make_server(module_args=[...], extra=[...], ...) -> RedisServer,
-    every server it started is stopped and its directory removed at the end."""
-    started = []
-
-    def make(**kw):
-        s = RedisServer(**kw)
-        started.append(s)
-        return s
-
-    yield make
-    for s in reversed(started):
-        s.cleanup()
 
 
 def cmd(r, name, *args):

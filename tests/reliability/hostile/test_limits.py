@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "support
 import keyspace_check  # noqa: E402
 from redis_server import RedisServer  # noqa: E402
 from resp import Conn, plain  # noqa: E402
+from suma_fixtures import make_server  # noqa: E402,F401
 
 G = "agent.zy_test"
 LIMITS = {"max-hosts": 50, "max-payload": 1024, "event-log-len": 100, "max-tasks": 30,
@@ -34,10 +35,8 @@ def too_large(what):
 
 
 @pytest.fixture
-def srv():
-    s = RedisServer(module_args=ARGS)
-    yield s
-    s.cleanup()
+def srv(make_server):
+    return make_server(module_args=ARGS)
 
 
 @pytest.fixture
