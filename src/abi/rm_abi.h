@@ -19,6 +19,7 @@ struct RedisModuleKey;
 struct RedisModuleCallReply;
 struct RedisModuleUser;
 struct RedisModuleInfoCtx;
+struct RedisModuleCommand;
 
 namespace rm {
 
@@ -28,6 +29,7 @@ using Key = RedisModuleKey;
 using CallReply = RedisModuleCallReply;
 using User = RedisModuleUser;
 using InfoCtx = RedisModuleInfoCtx;
+using Command = RedisModuleCommand;
 using TimerId = uint64_t;
 
 constexpr int kOk = 0;
@@ -79,9 +81,106 @@ constexpr int kCtxLoading = 1 << 13;
 
 // Module config registration flags (Redis 7.0).
 constexpr unsigned kConfigDefault = 0;
+constexpr unsigned kConfigHidden = 1 << 4;  // left out of CONFIG GET with a pattern
+
+// Keyspace notification classes (SubscribeToKeyspaceEvents).
+constexpr int kNotifyGeneric = 1 << 2;  // del, rename_*, move_*, copy_to, restore, expire, ...
+constexpr int kNotifyExpired = 1 << 8;
+constexpr int kNotifyEvicted = 1 << 9;
 
 // ACL permission flags for ACLCheckKeyPermissions (Redis 7.0).
 constexpr int kKeyPermAccess = 1 << 4;  // REDISMODULE_CMD_KEY_ACCESS
+
+// Command info (RedisModule_SetCommandInfo, Redis 7.0, info version 1).
+enum ArgType : int {
+  kArgString = 0,
+  kArgInteger,
+  kArgDouble,
+  kArgKey,
+  kArgPattern,
+  kArgUnixTime,
+  kArgPureToken,
+  kArgOneOf,
+  kArgBlock,
+};
+constexpr int kArgOptional = 1 << 0;
+constexpr int kArgMultiple = 1 << 1;
+
+constexpr uint64_t kKeyRO = 1ULL << 0;
+constexpr uint64_t kKeyRW = 1ULL << 1;
+constexpr uint64_t kKeyAccess = 1ULL << 4;
+constexpr uint64_t kKeyUpdate = 1ULL << 5;
+constexpr uint64_t kKeyInsert = 1ULL << 6;
+constexpr uint64_t kKeyDelete = 1ULL << 7;
+constexpr int kBeginSearchIndex = 2;
+constexpr int kFindKeysRange = 2;
+
+struct CommandArg {
+  const char* name;
+  ArgType type;
+  int key_spec_index;  // for kArgKey, else -1
+  const char* token;
+  const char* summary;
+  const char* since;
+  int flags;
+  const char* deprecated_since;
+  CommandArg* subargs;  // kArgOneOf / kArgBlock, terminated by a zeroed entry
+};
+
+struct CommandHistoryEntry {
+  const char* since;
+  const char* changes;
+};
+
+struct CommandKeySpec {
+  const char* notes;
+  uint64_t flags;
+  int begin_search_type;
+  union {
+    struct {
+      int pos;
+    } index;
+    struct {
+      const char* keyword;
+      int startfrom;
+    } keyword;
+  } bs;
+  int find_keys_type;
+  union {
+    struct {
+      int lastkey;
+      int keystep;
+      int limit;
+    } range;
+    struct {
+      int keynumidx;
+      int firstkey;
+      int keystep;
+    } keynum;
+  } fk;
+};
+
+struct CommandInfoVersion {
+  int version;
+  size_t sizeof_historyentry;
+  size_t sizeof_keyspec;
+  size_t sizeof_arg;
+};
+inline constexpr CommandInfoVersion kCommandInfoVersion1{1, sizeof(CommandHistoryEntry),
+                                                         sizeof(CommandKeySpec),
+                                                         sizeof(CommandArg)};
+
+struct CommandInfo {
+  const CommandInfoVersion* version;
+  const char* summary;
+  const char* complexity;
+  const char* since;
+  CommandHistoryEntry* history;
+  const char* tips;
+  int arity;
+  CommandKeySpec* key_specs;  // terminated by a zeroed entry
+  CommandArg* args;           // terminated by a zeroed entry
+};
 
 // Server events.
 struct Event {
@@ -91,6 +190,19 @@ struct Event {
 constexpr Event kEventRoleChanged{0, 1};
 constexpr Event kEventLoading{3, 1};
 constexpr Event kEventFlushDb{2, 1};
+constexpr Event kEventSwapDb{11, 1};
+constexpr uint64_t kSubFlushDbEnd = 1;
+// RedisModuleFlushInfo and RedisModuleSwapDbInfo, version 1.
+struct FlushInfoV1 {
+  uint64_t version;
+  int32_t sync;
+  int32_t dbnum;  // -1: every db (FLUSHALL)
+};
+struct SwapDbInfoV1 {
+  uint64_t version;
+  int32_t dbnum_first;
+  int32_t dbnum_second;
+};
 constexpr uint64_t kSubRoleNowMaster = 0;
 constexpr uint64_t kSubLoadingEnded = 3;  // REDISMODULE_SUBEVENT_LOADING_ENDED
 
@@ -113,6 +225,7 @@ using ConfigSetNumeric = int (*)(const char*, long long, void*, Str**);
 using ConfigGetString = Str* (*)(const char*, void*);
 using ConfigSetString = int (*)(const char*, Str*, void*, Str**);
 using ConfigApply = int (*)(Ctx*, void*, Str**);
+using NotificationFunc = int (*)(Ctx*, int type, const char* event, Str* key);
 
 // X(return type, name, parameter list). The exported symbol is "RedisModule_" #name.
 #define RM_API_LIST(X)                                                                      \
@@ -133,19 +246,16 @@ using ConfigApply = int (*)(Ctx*, void*, Str**);
   X(Str*, CreateString, (Ctx*, const char*, size_t))                                        \
   X(void, FreeString, (Ctx*, Str*))                                                         \
   X(void, RetainString, (Ctx*, Str*))                                                       \
-  X(void, AutoMemory, (Ctx*))                                                               \
   X(Key*, OpenKey, (Ctx*, Str*, int))                                                       \
   X(void, CloseKey, (Key*))                                                                 \
   X(int, KeyType, (Key*))                                                                   \
   X(size_t, ValueLength, (Key*))                                                            \
-  X(int, DeleteKey, (Key*))                                                                 \
   X(int, ZsetAdd, (Key*, double, Str*, int*))                                               \
   X(int, ZsetScore, (Key*, Str*, double*))                                                  \
   X(int, ZsetRem, (Key*, Str*, int*))                                                       \
   X(int, ZsetFirstInScoreRange, (Key*, double, double, int, int))                           \
   X(int, ZsetLastInScoreRange, (Key*, double, double, int, int))                            \
   X(Str*, ZsetRangeCurrentElement, (Key*, double*))                                         \
-  X(int, ZsetRangeNext, (Key*))                                                             \
   X(int, ZsetRangePrev, (Key*))                                                             \
   X(int, ZsetRangeEndReached, (Key*))                                                       \
   X(void, ZsetRangeStop, (Key*))                                                            \
@@ -176,11 +286,14 @@ using ConfigApply = int (*)(Ctx*, void*, Str**);
   X(int, RegisterInfoFunc, (Ctx*, InfoFunc))                                                \
   X(int, InfoAddSection, (InfoCtx*, const char*))                                           \
   X(int, InfoAddFieldLongLong, (InfoCtx*, const char*, long long))                          \
-  X(int, InfoAddFieldCString, (InfoCtx*, const char*, const char*))                         \
   X(Str*, GetCurrentUserName, (Ctx*))                                                       \
   X(User*, GetModuleUserFromUserName, (Str*))                                               \
   X(int, ACLCheckKeyPermissions, (User*, Str*, int))                                        \
-  X(void, FreeModuleUser, (User*))
+  X(void, FreeModuleUser, (User*))                                                          \
+  X(int, SubscribeToKeyspaceEvents, (Ctx*, int, NotificationFunc))                          \
+  X(Ctx*, GetDetachedThreadSafeContext, (Ctx*))                                              \
+  X(Command*, GetCommand, (Ctx*, const char*))                                              \
+  X(int, SetCommandInfo, (Command*, const CommandInfo*))
 
 #define RM_DECLARE(ret, name, params) extern ret(*name) params;
 RM_API_LIST(RM_DECLARE)

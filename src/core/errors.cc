@@ -104,5 +104,17 @@ Status NotDbZero(int db) {
                           std::to_string(db), " (SELECT 0 first)"}));
 }
 Status Internal(std::string_view detail) { return Make("ERR", Cat({"internal error: ", detail})); }
+Status CounterExhausted(std::string_view what, long long last) {
+  return Make("ERR", Cat({"the last ", what, " (", std::to_string(last),
+                          ") was written by hand and leaves no larger value to grant"}));
+}
+Status InternalWrite(std::string_view command, std::string_view key, std::string_view why) {
+  return Make("ERR", Cat({"internal write failed (", command, " ", Quote(key), "): ", Quote(why),
+                          "; nothing was changed"}));
+}
+Status SlotMoving(std::string_view group) {
+  return Make("TRYAGAIN", Cat({"group '", Quote(group),
+                               "' is moving between cluster nodes; retry shortly"}));
+}
 
 }  // namespace suma::err

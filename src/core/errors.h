@@ -33,5 +33,8 @@ Status NotLeader(std::string_view vip);
 Status NoSuchTask(long long id);
 Status NotDbZero(int db);
 Status Internal(std::string_view detail);
+Status CounterExhausted(std::string_view what, long long last);
+Status InternalWrite(std::string_view command, std::string_view key, std::string_view why);
+Status SlotMoving(std::string_view group);
 
 }  // namespace suma::err

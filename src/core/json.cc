@@ -47,17 +47,16 @@ void AppendJsonString(std::string& out, std::string_view s) {
 }
 
 EventBuilder::EventBuilder(std::string_view type, int64_t seq, int64_t ts_ms,
-                           std::string_view group) {
+                           std::string_view group)
+    : seq_(seq) {
+  AppendJsonString(type_, type);
   out_.reserve(128);
-  out_.push_back('{');
-  Str("type", type);
-  Int("seq", seq);
   Int("ts", ts_ms);
   Str("group", group);
 }
 
 void EventBuilder::Name(std::string_view name) {
-  if (out_.size() > 1) out_.push_back(',');
+  if (!out_.empty()) out_.push_back(',');
   AppendJsonString(out_, name);
   out_.push_back(':');
 }
@@ -80,9 +79,12 @@ EventBuilder& EventBuilder::Raw(std::string_view name, std::string_view json) {
   return *this;
 }
 
-std::string EventBuilder::Build() {
-  out_.push_back('}');
-  return std::move(out_);
+std::string EventBuilder::Build() const {
+  std::string e;
+  e.reserve(out_.size() + type_.size() + 40);
+  e.append("{\"type\":").append(type_).append(",\"seq\":").append(std::to_string(seq_));
+  e.append(",").append(out_).push_back('}');
+  return e;
 }
 
 }  // namespace suma

@@ -29,11 +29,16 @@ class EventBuilder {
   EventBuilder& Int(std::string_view name, int64_t value);
   // value must already be valid JSON (see ValidateJson).
   EventBuilder& Raw(std::string_view name, std::string_view json);
-  std::string Build();
+  // The seq can be set after the fields: the module allocates it only once
+  // every other write of the command succeeded.
+  void set_seq(int64_t seq) { seq_ = seq; }
+  std::string Build() const;
 
  private:
   void Name(std::string_view name);
-  std::string out_;
+  std::string type_;  // the type as a JSON string
+  int64_t seq_;
+  std::string out_;   // "ts", "group" and the change's fields, without braces
 };
 
 // Appends s to out as a JSON string literal with escapes; s must be UTF-8.

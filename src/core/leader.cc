@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/series.h"
+
 namespace suma {
 
-LeaderDecision TryLeader(const LeaderState& cur, std::string_view vip, int64_t now,
-                         int64_t lease_ms, int64_t epoch_floor) {
+Result<LeaderDecision> TryLeader(const LeaderState& cur, std::string_view vip, int64_t now,
+                                 int64_t lease_ms, int64_t granted_high) {
   LeaderDecision d;
   std::string_view holder = cur.Current(now);
   if (!holder.empty() && holder != vip) return d;
@@ -17,12 +19,12 @@ LeaderDecision TryLeader(const LeaderState& cur, std::string_view vip, int64_t n
   if (holder.empty()) {
     d.new_term = true;
     d.next.vip = std::string(vip);
-    d.next.epoch = std::max(cur.epoch + 1, epoch_floor);
+    auto epoch = NextFenced("epoch", cur.epoch, now, granted_high);
+    if (!epoch.ok()) return epoch.status();
+    d.next.epoch = *epoch;
   }
   return d;
 }
-
-int64_t EpochFloor(int64_t promoted_ms) { return promoted_ms * 1024; }
 
 bool RenewIfLeader(const LeaderState& cur, std::string_view vip, int64_t now, LeaderState* next) {
   if (cur.Current(now) != vip || vip.empty()) return false;

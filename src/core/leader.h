@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/status.h"
+
 namespace suma {
 
 struct LeaderState {
@@ -35,19 +37,13 @@ struct LeaderDecision {
 };
 
 // try_leader: take the leadership if nobody holds it, renew it if vip holds it.
-// A new tenure's epoch is max(last granted + 1, epoch_floor) (see EpochFloor).
-LeaderDecision TryLeader(const LeaderState& cur, std::string_view vip, int64_t now,
-                         int64_t lease_ms, int64_t epoch_floor = 0);
-
-// The lowest epoch a server promoted at promoted_ms may grant.
-// Why: replication is asynchronous, so the old primary may have granted
-// epochs that never reached the promoted replica; granting "last + 1" there
-// could hand the same epoch to a second leader. Every grant is a command, and
-// no server runs 1024 of them per millisecond, so an old primary promoted at
-// P1 cannot have reached P1 * 1024 + (P2 - P1) * 1024 by the time its
-// successor is promoted at P2. Assumes the two servers' clocks agree to well
-// within the time between promotions (NTP).
-int64_t EpochFloor(int64_t promoted_ms);
+// A new tenure's epoch is NextFenced(last granted, now) (core/series.h): above
+// every epoch granted before, also when the old primary granted epochs that
+// never reached a promoted replica, or G:meta was deleted or rewritten.
+// Error only when a hand-written epoch leaves no larger value.
+// granted_high: see NextFenced.
+Result<LeaderDecision> TryLeader(const LeaderState& cur, std::string_view vip, int64_t now,
+                                 int64_t lease_ms, int64_t granted_high = 0);
 
 // keep_alive renewal: extends the lease of vip if and only if it still holds it.
 // Returns false (and leaves next untouched) when vip does not lead.

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/errors.h"
+#include "module/slots.h"
 
 namespace suma::mod {
 
@@ -48,6 +49,7 @@ Result<Group> ResolveGroup(rm::Ctx* ctx, rm::Str* arg) {
   auto g = ParseGroup(Arg(arg), IsCluster());
   if (!g.ok()) return g;
   Status t = rt().cfg.CheckTenant(*g);
+  if (t.ok()) t = CheckGroupServed(ctx, *g);
   if (!t.ok()) return t;
   return g;
 }
@@ -97,30 +99,19 @@ std::string_view Reply::Text(rm::CallReply* r) {
 
 Num::Num(long long v) { *std::to_chars(buf, buf + sizeof(buf) - 1, v).ptr = '\0'; }
 
-int64_t NextSeq(rm::Ctx* ctx, const Group& g) {
-  std::string meta = g.Key("meta");
-  Reply r(rm::Call(ctx, "HINCRBY", "!ccc", meta.c_str(), kMetaSeq, "1"));
-  return r.type() == rm::kReplyInteger ? r.integer() : 0;
+Reply Call(rm::Ctx* ctx, bool replicate, const char* cmd, const std::vector<std::string_view>& args) {
+  std::vector<rm::Str*> argv;
+  argv.reserve(args.size());
+  for (std::string_view a : args) argv.push_back(rm::CreateString(ctx, a.data(), a.size()));
+  Reply r(rm::Call(ctx, cmd, replicate ? "!v" : "v", argv.data(), argv.size()));
+  for (rm::Str* a : argv) rm::FreeString(ctx, a);
+  return r;
 }
 
-void WriteEvent(rm::Ctx* ctx, const Group& g, int64_t seq, const std::string& json) {
-  std::string log = g.Key("events");
-  std::string id = std::to_string(seq) + "-0";
-  Num len(rt().cfg.event_log_len);
-  // Explicit ids make the log replicate as-is and let hosts resume after a seq.
-  Reply add(rm::Call(ctx, "XADD", "!cccccb", log.c_str(), "MAXLEN", len.c_str(), id.c_str(), "e",
-                     json.data(), json.size()));
-  std::string channel = g.Channel();
-  // PUBLISH through Call with "!" reaches subscribers on replicas too (Redis
-  // propagates PUBLISH to replicas, not to the AOF).
-  Reply pub(rm::Call(ctx, "PUBLISH", "!cb", channel.c_str(), json.data(), json.size()));
-  ++rt().events;
+Reply Call(rm::Ctx* ctx, bool replicate, const char* cmd,
+           std::initializer_list<std::string_view> args) {
+  return Call(ctx, replicate, cmd, std::vector<std::string_view>(args));
 }
 
-bool Register(rm::Ctx* ctx, const char* name, rm::CmdFunc fn, const char* flags, int firstkey,
-              int lastkey, int step) {
-  std::string full = std::string("sumavlib.") + name;
-  return rm::CreateCommand(ctx, full.c_str(), fn, flags, firstkey, lastkey, step) == rm::kOk;
-}
 
 }  // namespace suma::mod

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "abi/rm_abi.h"
 #include "core/config.h"
@@ -25,7 +26,12 @@ namespace suma::mod {
 struct Runtime {
   Config cfg;
   int64_t grace_until = 0;  // no eviction before this (ms); set at start and promotion
-  int64_t epoch_floor = 0;  // lowest epoch to grant; raised at promotion (core::EpochFloor)
+  // core/series.h: TimeFloor of the last start, load or promotion, and the
+  // largest seq / epoch, version or task id this process granted.
+  int64_t restart_floor = 0;
+  int64_t seq_high = 0;
+  int64_t fenced_high = 0;
+  long long fail_nth_write = 0;  // debug-fail-nth-write: fail the nth internal write from now
   bool cluster = false;     // cluster-enabled; fixed for the life of the process
   rm::Str* lease_field = nullptr;  // "lease", built once: G:meta's hot field
   long long evictions = 0;
@@ -90,6 +96,15 @@ class Reply {
   }
   Reply(const Reply&) = delete;
   Reply& operator=(const Reply&) = delete;
+  Reply(Reply&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
+  Reply& operator=(Reply&& o) noexcept {
+    if (this != &o) {
+      if (r_) rm::FreeCallReply(r_);
+      r_ = o.r_;
+      o.r_ = nullptr;
+    }
+    return *this;
+  }
   rm::CallReply* get() const { return r_; }
   int type() const { return r_ ? rm::CallReplyType(r_) : rm::kReplyUnknown; }
   bool is_error() const { return !r_ || type() == rm::kReplyError; }
@@ -103,30 +118,14 @@ class Reply {
   rm::CallReply* r_;
 };
 
+// Runs a command through RedisModule_Call with binary-safe arguments;
+// replicate adds "!" (replicated to replicas and the AOF as itself).
+Reply Call(rm::Ctx* ctx, bool replicate, const char* cmd,
+           std::initializer_list<std::string_view> args);
+Reply Call(rm::Ctx* ctx, bool replicate, const char* cmd, const std::vector<std::string_view>& args);
+
 // Group meta hash fields.
 inline constexpr const char* kMetaSeq = "seq";
-
-// Appends one event to the group's log and publishes it on the group channel.
-// `fill` adds the fields specific to the change. Returns the event's seq.
-template <typename Fill>
-int64_t Emit(rm::Ctx* ctx, const Group& g, std::string_view type, int64_t now, Fill&& fill);
-
-// Implementation detail of Emit: reserves the next seq and writes the event.
-int64_t NextSeq(rm::Ctx* ctx, const Group& g);
-void WriteEvent(rm::Ctx* ctx, const Group& g, int64_t seq, const std::string& json);
-
-template <typename Fill>
-int64_t Emit(rm::Ctx* ctx, const Group& g, std::string_view type, int64_t now, Fill&& fill) {
-  int64_t seq = NextSeq(ctx, g);
-  EventBuilder b(type, seq, now, g.name);
-  fill(b);
-  WriteEvent(ctx, g, seq, b.Build());
-  return seq;
-}
-
-inline int64_t Emit(rm::Ctx* ctx, const Group& g, std::string_view type, int64_t now) {
-  return Emit(ctx, g, type, now, [](EventBuilder&) {});
-}
 
 // Formats a ms timestamp or count for RedisModule_Replicate/Call "c" arguments.
 struct Num {
@@ -134,18 +133,5 @@ struct Num {
   const char* c_str() const { return buf; }
   char buf[24];
 };
-
-// Command registration: name without the "sumavlib." prefix.
-bool Register(rm::Ctx* ctx, const char* name, rm::CmdFunc fn, const char* flags, int firstkey,
-              int lastkey, int step);
-
-// Family registration functions, one per *_family.cc.
-bool RegisterLeaderFamily(rm::Ctx* ctx);
-bool RegisterMembershipFamily(rm::Ctx* ctx);
-bool RegisterTrafficFamily(rm::Ctx* ctx);
-bool RegisterMessagesFamily(rm::Ctx* ctx);
-bool RegisterDiamondFamily(rm::Ctx* ctx);
-bool RegisterRegistryFamily(rm::Ctx* ctx);
-bool RegisterTasksFamily(rm::Ctx* ctx);
 
 }  // namespace suma::mod

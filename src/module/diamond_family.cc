@@ -2,16 +2,21 @@
 //
 // Each config key is one stream "<group>:cfg:<key>" whose entry ids are
 // "<version>-0": fields v (value) and ts, or deleted=1 and ts for a delete.
-// The last entry is the current state; MAXLEN history-len bounds the history,
-// and the stream keeps its last id after trimming, so versions only grow, also
-// across a delete.
+// The last entry is the current state; history-len bounds the history. A
+// delete keeps the stream (its tombstone), and versions are fencing values
+// (core/series.h), so they only grow, also across a delete or a lost stream.
+#include <algorithm>
+
 #include "core/errors.h"
 #include "core/json.h"
 #include "core/numbers.h"
+#include "core/series.h"
+#include "module/command_table.h"
 #include "module/common.h"
 #include "module/group_state.h"
 #include "module/listing.h"
 #include "module/options.h"
+#include "module/txn.h"
 
 namespace suma::mod {
 namespace {
@@ -58,13 +63,12 @@ struct Target {
 };
 
 Result<Target> ResolveConfig(rm::Ctx* ctx, rm::Str* channel, rm::Str* key) {
-  auto g = ResolveGroup(ctx, channel);
+  auto g = OpenGroup(ctx, channel, kMembershipKeys);
   if (!g.ok()) return g.status();
   Status s = ValidateConfigKey(Arg(key));
   if (!s.ok()) return s;
   Target t{*g, g->Key("cfg:" + std::string(Arg(key)))};
   s = CheckTypes(ctx, {{t.key, rm::kKeyStream}});
-  if (s.ok()) s = CheckMembershipTypes(ctx, t.group);
   if (!s.ok()) return s;
   return t;
 }
@@ -75,24 +79,30 @@ Status CheckValue(std::string_view value) {
   return Status::Ok();
 }
 
-// Appends version `version` (value, or a tombstone when value is null) and
-// announces it.
-void Write(rm::Ctx* ctx, const Target& t, std::string_view config_key, int64_t version,
-           const std::string_view* value) {
+// Appends the next version after `cur` (value, or a tombstone when value is
+// null) and announces it. Versions come from NextFenced (core/series.h), so a
+// config stream deleted or restored by hand never repeats a version.
+Status Write(rm::Ctx* ctx, const Target& t, std::string_view config_key, const Entry& cur,
+             const std::string_view* value) {
   int64_t now = NowMs();
-  std::string id = std::to_string(version) + "-0";
-  Num ts(now), len(rt().cfg.history_len);
-  if (value) {
-    Reply r(rm::Call(ctx, "XADD", "!cccccbcc", t.key.c_str(), "MAXLEN", len.c_str(), id.c_str(),
-                     "v", value->data(), value->size(), "ts", ts.c_str()));
-  } else {
-    Reply r(rm::Call(ctx, "XADD", "!cccccccc", t.key.c_str(), "MAXLEN", len.c_str(), id.c_str(),
-                     "deleted", "1", "ts", ts.c_str()));
-  }
-  Emit(ctx, t.group, value ? "diamond" : "diamond_delete", now, [&](EventBuilder& b) {
-    b.Str("key", config_key).Int("version", version);
+  auto version = NextFenced("version", cur.version, now, rt().fenced_high);
+  if (!version.ok()) return version.status();
+  rt().fenced_high = std::max(rt().fenced_high, *version);
+  Num ts(now);
+  Txn txn(ctx);
+  if (value)
+    txn.XAdd(t.key, *version, {"v", *value, "ts", ts.c_str()}, rt().cfg.history_len);
+  else
+    txn.XAdd(t.key, *version, {"deleted", "1", "ts", ts.c_str()}, rt().cfg.history_len);
+  Emit(txn, t.group, value ? "diamond" : "diamond_delete", now, [&](EventBuilder& b) {
+    b.Str("key", config_key).Int("version", *version);
     if (value && value->size() <= kMaxValueInEvent && IsUtf8(*value)) b.Str("value", *value);
   });
+  return txn.Finish();
+}
+
+int ReplyWritten(rm::Ctx* ctx, const Status& s) {
+  return s.ok() ? rm::ReplyWithLongLong(ctx, 1) : ReplyStatus(ctx, s);
 }
 
 // suma_diamond_publish <channel> <key> <value> [IFEPOCH e] -> 1
@@ -104,9 +114,7 @@ int CmdPublish(rm::Ctx* ctx, rm::Str** argv, int argc) {
   Status s = CheckValue(value);
   if (s.ok()) s = CheckGuards(ctx, t->group, argv + 4, argc - 4);
   if (!s.ok()) return ReplyStatus(ctx, s);
-  Entry cur = Latest(ctx, t->key);
-  Write(ctx, *t, Arg(argv[2]), cur.version + 1, &value);
-  return rm::ReplyWithLongLong(ctx, 1);
+  return ReplyWritten(ctx, Write(ctx, *t, Arg(argv[2]), Latest(ctx, t->key), &value));
 }
 
 // suma_diamond_cas <channel> <key> <expected_version> <value> [IFEPOCH e]
@@ -124,13 +132,11 @@ int CmdCas(rm::Ctx* ctx, rm::Str** argv, int argc) {
   Entry cur = Latest(ctx, t->key);
   int64_t current = cur.deleted ? 0 : cur.version;
   if (current != *expected) return rm::ReplyWithLongLong(ctx, 0);
-  Write(ctx, *t, Arg(argv[2]), cur.version + 1, &value);
-  return rm::ReplyWithLongLong(ctx, 1);
+  return ReplyWritten(ctx, Write(ctx, *t, Arg(argv[2]), cur, &value));
 }
 
 // suma_diamond_get <channel> <key> -> [value, version, ts] or nil
 int CmdGet(rm::Ctx* ctx, rm::Str** argv, int argc) {
-  if (argc != 3) return rm::WrongArity(ctx);
   auto t = ResolveConfig(ctx, argv[1], argv[2]);
   if (!t.ok()) return ReplyStatus(ctx, t.status());
   Entry cur = Latest(ctx, t->key);
@@ -179,8 +185,7 @@ int CmdDelete(rm::Ctx* ctx, rm::Str** argv, int argc) {
   if (!s.ok()) return ReplyStatus(ctx, s);
   Entry cur = Latest(ctx, t->key);
   if (cur.version == 0 || cur.deleted) return rm::ReplyWithLongLong(ctx, 0);
-  Write(ctx, *t, Arg(argv[2]), cur.version + 1, nullptr);
-  return rm::ReplyWithLongLong(ctx, 1);
+  return ReplyWritten(ctx, Write(ctx, *t, Arg(argv[2]), cur, nullptr));
 }
 
 // suma_diamond_list <pattern> [GROUP g] [CURSOR c] [COUNT n]
@@ -192,13 +197,51 @@ int CmdList(rm::Ctx* ctx, rm::Str** argv, int argc) {
 
 }  // namespace
 
-bool RegisterDiamondFamily(rm::Ctx* ctx) {
-  return Register(ctx, "suma_diamond_publish", CmdPublish, "write deny-oom", 1, 1, 1) &&
-         Register(ctx, "suma_diamond_cas", CmdCas, "write deny-oom", 1, 1, 1) &&
-         Register(ctx, "suma_diamond_get", CmdGet, "readonly", 1, 1, 1) &&
-         Register(ctx, "suma_diamond_history", CmdHistory, "readonly", 1, 1, 1) &&
-         Register(ctx, "suma_diamond_delete", CmdDelete, "write", 1, 1, 1) &&
-         Register(ctx, "suma_diamond_list", CmdList, "readonly", 0, 0, 0);
-}
+namespace {
+
+constexpr ArgRow kPublishArgs[] = {{"channel", rm::kArgKey},
+                                   {"key", rm::kArgString},
+                                   {"value", rm::kArgString},
+                                   {"epoch", rm::kArgInteger, rm::kArgOptional, "IFEPOCH"}};
+constexpr ArgRow kCasArgs[] = {{"channel", rm::kArgKey},
+                               {"key", rm::kArgString},
+                               {"expected_version", rm::kArgInteger},
+                               {"value", rm::kArgString},
+                               {"epoch", rm::kArgInteger, rm::kArgOptional, "IFEPOCH"}};
+constexpr ArgRow kKeyArgs[] = {{"channel", rm::kArgKey}, {"key", rm::kArgString}};
+constexpr ArgRow kHistoryArgs[] = {{"channel", rm::kArgKey},
+                                   {"key", rm::kArgString},
+                                   {"count", rm::kArgInteger, rm::kArgOptional}};
+constexpr ArgRow kDeleteArgs[] = {{"channel", rm::kArgKey},
+                                  {"key", rm::kArgString},
+                                  {"epoch", rm::kArgInteger, rm::kArgOptional, "IFEPOCH"}};
+constexpr ArgRow kListArgs[] = {{"pattern", rm::kArgPattern},
+                                {"group", rm::kArgString, rm::kArgOptional, "GROUP"},
+                                {"cursor", rm::kArgInteger, rm::kArgOptional, "CURSOR"},
+                                {"count", rm::kArgInteger, rm::kArgOptional, "COUNT"}};
+
+constexpr CommandRow kCommands[] = {
+    {"suma_diamond_publish", CmdPublish, "write deny-oom", -4, kWritesGroup,
+     "Stores value as the config's next version and announces it (a diamond event).",
+     "O(1)", kPublishArgs},
+    {"suma_diamond_cas", CmdCas, "write deny-oom", -5, kWritesGroup,
+     "Publishes only if the config's current version is expected_version (0: absent).", "O(1)",
+     kCasArgs},
+    {"suma_diamond_get", CmdGet, "readonly", 3, kReadsGroup,
+     "The config's current value, version and ms, or nil.", "O(1)", kKeyArgs},
+    {"suma_diamond_history", CmdHistory, "readonly", -3, kReadsGroup,
+     "The config's last versions, newest first; a nil value marks a delete.", "O(count)",
+     kHistoryArgs},
+    {"suma_diamond_delete", CmdDelete, "write", -3, kWritesGroup,
+     "Deletes the config as a new version (a diamond_delete event); versions keep growing.",
+     "O(1)", kDeleteArgs},
+    {"suma_diamond_list", CmdList, "readonly", -2, 0,
+     "Config keys matching pattern, by a bounded SCAN of this node (one group with GROUP).",
+     "O(N) over at most 20000 keys a call", kListArgs},
+};
+
+}  // namespace
+
+std::span<const CommandRow> DiamondCommands() { return kCommands; }
 
 }  // namespace suma::mod

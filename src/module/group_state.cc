@@ -19,19 +19,13 @@ int64_t ToInt(rm::Str* s) {
   return v.ok() ? *v : 0;
 }
 
-void ReplicateZadd(rm::Ctx* ctx, rm::Str* key, int64_t score, rm::Str* member) {
-  Num n(score);
-  rm::Replicate(ctx, "ZADD", "scs", key, n.c_str(), member);
-}
-
 // What follows a host's removal from G:hosts: the event, and its tasks back
 // to the queue.
-void AnnounceGone(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now,
-                  std::string_view reason) {
-  Emit(ctx, g, "offline", now, [&](EventBuilder& b) {
+void AnnounceGone(Txn& txn, const Group& g, rm::Str* vip, int64_t now, std::string_view reason) {
+  Emit(txn, g, "offline", now, [&](EventBuilder& b) {
     b.Str("vip", Arg(vip)).Str("reason", reason);
   });
-  RequeueClaimsOf(ctx, g, Arg(vip), now);
+  RequeueClaimsOf(txn, g, Arg(vip), now);
 }
 
 }  // namespace
@@ -47,6 +41,23 @@ long long HostCount(rm::Key* hosts) {
   return marker ? n - 1 : n;
 }
 
+Result<Group> OpenGroup(rm::Ctx* ctx, rm::Str* arg, unsigned keys) {
+  auto g = ResolveGroup(ctx, arg);
+  if (!g.ok()) return g;
+  Status s;
+  if ((keys & kMembershipKeys) == kMembershipKeys) {
+    s = CheckMembershipTypes(ctx, *g);
+  } else {
+    if (keys & kMetaKey) s = CheckTypes(ctx, {{g->Key("meta"), rm::kKeyHash}});
+    if (s.ok() && (keys & kDrainedKey)) s = CheckTypes(ctx, {{g->Key("drained"), rm::kKeyHash}});
+    if (s.ok() && (keys & kEventsKey)) s = CheckTypes(ctx, {{g->Key("events"), rm::kKeyStream}});
+    if (s.ok() && (keys & kHostsKey)) s = CheckTypes(ctx, {{g->Key("hosts"), rm::kKeyZset}});
+  }
+  if (s.ok() && (keys & kTaskKeys)) s = CheckTaskKeyTypes(ctx, *g);
+  if (!s.ok()) return s;
+  return g;
+}
+
 int64_t LiveCutoff(int64_t now) { return now - rt().cfg.host_ttl_ms; }
 
 Status CheckMembershipTypes(rm::Ctx* ctx, const Group& g) {
@@ -56,8 +67,10 @@ Status CheckMembershipTypes(rm::Ctx* ctx, const Group& g) {
                           {g.Key("events"), rm::kKeyStream}});
 }
 
-Status Heartbeat(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now) {
+Status Heartbeat(Txn& txn, const Group& g, rm::Str* vip, int64_t now) {
+  rm::Ctx* ctx = txn.ctx();
   rm::Str* victim = nullptr;
+  double victim_score = 0;
   bool was_live = false;
   const GroupKeys& keys = TrackedKeys(g);
   {
@@ -69,12 +82,11 @@ Status Heartbeat(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now) {
     was_live = known && static_cast<int64_t>(old) >= LiveCutoff(now);
     if (!known && HostCount(hosts.get()) >= rt().cfg.max_hosts) {
       // Full: make room only by dropping a host that is already offline.
-      double oldest = 0;
       if (rm::ZsetFirstInScoreRange(hosts.get(), -kInf, kInf, 1, 0) == rm::kOk) {
-        victim = rm::ZsetRangeCurrentElement(hosts.get(), &oldest);
+        victim = rm::ZsetRangeCurrentElement(hosts.get(), &victim_score);
         rm::ZsetRangeStop(hosts.get());
       }
-      if (!victim || static_cast<int64_t>(oldest) >= LiveCutoff(now)) {
+      if (!victim || static_cast<int64_t>(victim_score) >= LiveCutoff(now)) {
         if (victim) rm::FreeString(ctx, victim);
         return err::GroupFull(g.name, rt().cfg.max_hosts);
       }
@@ -89,38 +101,32 @@ Status Heartbeat(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now) {
       if (victim) rm::FreeString(ctx, victim);
       return s;
     }
-    if (victim) {
-      rm::ZsetRem(hosts.get(), victim, nullptr);
-      rm::Replicate(ctx, "ZREM", "ss", hosts.name(), victim);
-    }
+    if (victim) txn.ZRem(hosts, victim, victim_score);
     if (hosts.empty()) {
       rm::Str* marker = rm::CreateString(ctx, kEncodingMarker.data(), kEncodingMarker.size());
-      rm::ZsetAdd(hosts.get(), -kInf, marker, nullptr);
-      rm::Replicate(ctx, "ZADD", "scs", hosts.name(), "-inf", marker);
+      txn.ZAdd(hosts, marker, -kInf, std::nullopt);
       rm::FreeString(ctx, marker);
     }
-    rm::ZsetAdd(hosts.get(), static_cast<double>(now), vip, nullptr);
-    ReplicateZadd(ctx, hosts.name(), now, vip);
+    txn.ZAdd(hosts, vip, static_cast<double>(now),
+             known ? std::optional<double>(old) : std::nullopt);
   }
-  ++rt().heartbeats;
   if (victim) {
-    AnnounceGone(ctx, g, victim, now, "max-hosts");
+    AnnounceGone(txn, g, victim, now, "max-hosts");
     rm::FreeString(ctx, victim);
   }
-  if (!was_live) Emit(ctx, g, "online", now, [&](EventBuilder& b) { b.Str("vip", Arg(vip)); });
+  if (!was_live) Emit(txn, g, "online", now, [&](EventBuilder& b) { b.Str("vip", Arg(vip)); });
   return Status::Ok();
 }
 
-bool RemoveHost(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now, std::string_view reason) {
+bool RemoveHost(Txn& txn, const Group& g, rm::Str* vip, int64_t now, std::string_view reason) {
   {
-    OpenedKey hosts(ctx, g.Key("hosts"), rm::kRead | rm::kWrite);
-    if (hosts.type() != rm::kKeyZset) return false;
-    int deleted = 0;
-    rm::ZsetRem(hosts.get(), vip, &deleted);
-    if (!deleted) return false;
-    rm::Replicate(ctx, "ZREM", "ss", hosts.name(), vip);
+    OpenedKey hosts(txn.ctx(), g.Key("hosts"), rm::kRead | rm::kWrite);
+    double score = 0;
+    if (hosts.type() != rm::kKeyZset || rm::ZsetScore(hosts.get(), vip, &score) != rm::kOk)
+      return false;
+    txn.ZRem(hosts, vip, score);
   }
-  AnnounceGone(ctx, g, vip, now, reason);
+  AnnounceGone(txn, g, vip, now, reason);
   return true;
 }
 
@@ -180,34 +186,41 @@ LeaderState LoadLeader(rm::Ctx* ctx, rm::Str* meta_key, Status* type_error, bool
   return s;
 }
 
-void StoreLeader(rm::Ctx* ctx, const Group& g, const LeaderState& s) {
+void StoreLeader(Txn& txn, const Group& g, const LeaderState& s) {
+  rm::Ctx* ctx = txn.ctx();
   OpenedKey meta(ctx, g.Key("meta"), rm::kRead | rm::kWrite);
+  rm::Str *old_lease = nullptr, *old_epoch = nullptr;
+  if (meta.type() == rm::kKeyHash)
+    rm::HashGet(meta.get(), rm::kHashCFields, "lease", &old_lease, "epoch", &old_epoch, nullptr);
+  auto text = [](rm::Str* v) {
+    return v ? std::optional<std::string_view>(Arg(v)) : std::nullopt;
+  };
   Num epoch(s.epoch);
   std::string encoded = EncodeLease(s);
   rm::Str* l = rm::CreateString(ctx, encoded.data(), encoded.size());
   rm::Str* e = rm::CreateString(ctx, epoch.buf, std::strlen(epoch.buf));
-  rm::HashSet(meta.get(), rm::kHashCFields, "lease", l, "epoch", e, nullptr);
-  rm::Replicate(ctx, "HSET", "scscs", meta.name(), "lease", l, "epoch", e);
-  for (rm::Str* p : {l, e}) rm::FreeString(ctx, p);
+  txn.HSet(meta, "lease", l, text(old_lease));
+  txn.HSet(meta, "epoch", e, text(old_epoch));
+  for (rm::Str* p : {l, e, old_lease, old_epoch})
+    if (p) rm::FreeString(ctx, p);
 }
 
-void RenewLease(rm::Ctx* ctx, rm::Str* meta_key, const LeaderState& renewed) {
-  OpenedKey meta(ctx, meta_key, rm::kRead | rm::kWrite);
-  std::string encoded = EncodeLease(renewed);
-  rm::Str* l = rm::CreateString(ctx, encoded.data(), encoded.size());
-  rm::HashSet(meta.get(), rm::kHashCFields, "lease", l, nullptr);
-  rm::Replicate(ctx, "HSET", "scs", meta.name(), "lease", l);
-  rm::FreeString(ctx, l);
+void RenewLease(Txn& txn, rm::Str* meta_key, const LeaderState& cur, const LeaderState& renewed) {
+  OpenedKey meta(txn.ctx(), meta_key, rm::kRead | rm::kWrite);
+  std::string encoded = EncodeLease(renewed), before = EncodeLease(cur);
+  rm::Str* l = rm::CreateString(txn.ctx(), encoded.data(), encoded.size());
+  txn.HSet(meta, rt().lease_field, l, std::string_view(before));
+  rm::FreeString(txn.ctx(), l);
 }
 
-bool ResignIfLeader(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now) {
-  LeaderState cur = LoadLeader(ctx, g);
+bool ResignIfLeader(Txn& txn, const Group& g, std::string_view vip, int64_t now) {
+  LeaderState cur = LoadLeader(txn.ctx(), g);
   if (cur.Current(now) != vip || vip.empty()) return false;
   LeaderState next = cur;
   next.vip.clear();
   next.lease_until = 0;
-  StoreLeader(ctx, g, next);
-  Emit(ctx, g, "resign", now,
+  StoreLeader(txn, g, next);
+  Emit(txn, g, "resign", now,
        [&](EventBuilder& b) { b.Str("vip", cur.vip).Int("epoch", cur.epoch); });
   return true;
 }

@@ -4,7 +4,8 @@
 //   G:hosts    zset  vip -> last heartbeat (ms, primary's clock)
 //   G:drained  hash  vip -> ms when drained
 //   G:meta     hash  epoch (last granted), lease ("<vip> <lease_until> <lease_ms>"
-//                    while someone led, "" after a resign), seq, taskseq, evictions
+//                    while someone led, "" after a resign), seq (last event),
+//                    taskseq (last task id), evictions
 //   G:events   stream id "<seq>-0", field e = event JSON (last event-log-len)
 #pragma once
 
@@ -14,8 +15,24 @@
 #include "core/leader.h"
 #include "module/common.h"
 #include "module/group_keys.h"
+#include "module/txn.h"
 
 namespace suma::mod {
+
+// Internal keys a command touches, for OpenGroup's type checks.
+enum KeyKinds : unsigned {
+  kMetaKey = 1,
+  kHostsKey = 2,
+  kDrainedKey = 4,
+  kEventsKey = 8,
+  kTaskKeys = 16,  // tasks, tqueue, tclaims, towners, tattempts
+  kMembershipKeys = kMetaKey | kHostsKey | kDrainedKey | kEventsKey,
+};
+
+// The shared first step of every command on a group: db 0, the group named by
+// arg, the tenant lock, the cluster slot (ResolveGroup), then the types of the
+// internal keys in `keys`, all before the command's first write.
+Result<Group> OpenGroup(rm::Ctx* ctx, rm::Str* arg, unsigned keys);
 
 // Lowest last-seen score that still counts as live at `now`.
 int64_t LiveCutoff(int64_t now);
@@ -27,7 +44,7 @@ Status CheckMembershipTypes(rm::Ctx* ctx, const Group& g);
 // was offline. When the group is at max-hosts, a new vip replaces the least
 // recently seen host if that one is offline, and is refused otherwise.
 // Checks the types of the keys it writes before its first write.
-Status Heartbeat(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now);
+Status Heartbeat(Txn& txn, const Group& g, rm::Str* vip, int64_t now);
 
 inline constexpr std::string_view kReasonExpired = "expired";
 
@@ -45,7 +62,7 @@ long long HostCount(rm::Key* hosts);
 
 // Removes vip from the live set (eviction, leave, max-hosts), emits "offline"
 // with the reason, and requeues tasks it had claimed. Returns false if absent.
-bool RemoveHost(rm::Ctx* ctx, const Group& g, rm::Str* vip, int64_t now, std::string_view reason);
+bool RemoveHost(Txn& txn, const Group& g, rm::Str* vip, int64_t now, std::string_view reason);
 
 // True when vip is drained.
 bool IsDrained(rm::Key* drained, rm::Str* vip);
@@ -54,7 +71,7 @@ bool IsDrained(rm::Key* drained, rm::Str* vip);
 void ReplyLiveList(rm::Ctx* ctx, const GroupKeys& keys, std::string_view pattern, int64_t now);
 
 // Ends vip's tenure if it leads now and emits "resign". Returns whether it led.
-bool ResignIfLeader(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now);
+bool ResignIfLeader(Txn& txn, const Group& g, std::string_view vip, int64_t now);
 
 // The group's leader state; a default state when G:meta is absent. When
 // G:meta holds another type the state is default and *type_error (if given)
@@ -64,21 +81,22 @@ bool ResignIfLeader(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t 
 LeaderState LoadLeader(rm::Ctx* ctx, rm::Str* meta_key, Status* type_error = nullptr,
                        bool with_epoch = true);
 LeaderState LoadLeader(rm::Ctx* ctx, const Group& g);
-// Stores a renewed lease (keep_alive); the epoch is unchanged.
-void RenewLease(rm::Ctx* ctx, rm::Str* meta_key, const LeaderState& renewed);
-// Writes the leader fields of `s` to G:meta and replicates them.
-void StoreLeader(rm::Ctx* ctx, const Group& g, const LeaderState& s);
+// Stores a renewed lease (keep_alive); the epoch is unchanged. `cur` is the
+// state it replaces.
+void RenewLease(Txn& txn, rm::Str* meta_key, const LeaderState& cur, const LeaderState& renewed);
+// Writes the leader fields of `s` to G:meta.
+void StoreLeader(Txn& txn, const Group& g, const LeaderState& s);
 
 // Ok when epoch names the group's current, unexpired leadership (IFEPOCH).
 Status CheckEpochGuard(rm::Ctx* ctx, const Group& g, int64_t epoch);
 
 // Requeues every task claimed by vip (tasks family). Does nothing when a task
 // key holds the wrong type (see CheckTaskKeyTypes).
-void RequeueClaimsOf(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now);
+void RequeueClaimsOf(Txn& txn, const Group& g, std::string_view vip, int64_t now);
 
 // Requeues claims whose lease has run out (the sweep, and every CLAIM), with a
 // "task" event action "requeue" reason "lease". Cheap when nothing is claimed.
-void RequeueLapsedClaims(rm::Ctx* ctx, const Group& g, int64_t now);
+void RequeueLapsedClaims(Txn& txn, const Group& g, int64_t now);
 
 // Ok when the group's task keys are empty or of their types (tasks family);
 // commands that may requeue claims check it before their first write.

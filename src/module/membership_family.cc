@@ -1,6 +1,7 @@
 // Membership family: keep_alive, vip_list, vip_info, vip_leave, group_info.
 #include "core/errors.h"
 #include "core/numbers.h"
+#include "module/command_table.h"
 #include "module/common.h"
 #include "module/group_state.h"
 
@@ -29,10 +30,15 @@ int CmdKeepAlive(rm::Ctx* ctx, rm::Str** argv, int argc) {
   LeaderState renewed;
   bool leads = RenewIfLeader(cur, vip, now, &renewed);
   if (leads) s = OpenedKey(ctx, keys.drained, rm::kRead).Expect(rm::kKeyHash);
-  if (s.ok()) s = Heartbeat(ctx, *g, argv[2], now);
   if (!s.ok()) return ReplyStatus(ctx, s);
+  Txn txn(ctx);
+  s = Heartbeat(txn, *g, argv[2], now);
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  if (leads) RenewLease(txn, keys.meta, cur, renewed);
+  s = txn.Finish();
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  ++rt().heartbeats;
   if (leads) {
-    RenewLease(ctx, keys.meta, renewed);
     ReplyLiveList(ctx, keys, pattern, now);
     return rm::kOk;
   }
@@ -43,13 +49,11 @@ int CmdKeepAlive(rm::Ctx* ctx, rm::Str** argv, int argc) {
 
 // suma_vip_list <master_key> [pattern]
 int CmdVipList(rm::Ctx* ctx, rm::Str** argv, int argc) {
-  if (argc < 2 || argc > 3) return rm::WrongArity(ctx);
-  auto g = ResolveGroup(ctx, argv[1]);
+  if (argc > 3) return rm::WrongArity(ctx);
+  auto g = OpenGroup(ctx, argv[1], kMembershipKeys);
   if (!g.ok()) return ReplyStatus(ctx, g.status());
   std::string_view pattern = argc == 3 ? Arg(argv[2]) : std::string_view("*");
   Status s = ValidatePattern(pattern);
-  if (!s.ok()) return ReplyStatus(ctx, s);
-  s = CheckMembershipTypes(ctx, *g);
   if (!s.ok()) return ReplyStatus(ctx, s);
   ReplyLiveList(ctx, ScopedKeys(ctx, *g).get(), pattern, NowMs());
   return rm::kOk;
@@ -58,12 +62,9 @@ int CmdVipList(rm::Ctx* ctx, rm::Str** argv, int argc) {
 // suma_vip_info <master_key> <vip>
 // -> [state, live|drained|offline|unknown, last_seen_ms, n|nil, leader, 0|1, drained, 0|1]
 int CmdVipInfo(rm::Ctx* ctx, rm::Str** argv, int argc) {
-  if (argc != 3) return rm::WrongArity(ctx);
-  auto g = ResolveGroup(ctx, argv[1]);
+  auto g = OpenGroup(ctx, argv[1], kMembershipKeys);
   if (!g.ok()) return ReplyStatus(ctx, g.status());
   Status s = ValidateVip(Arg(argv[2]));
-  if (!s.ok()) return ReplyStatus(ctx, s);
-  s = CheckMembershipTypes(ctx, *g);
   if (!s.ok()) return ReplyStatus(ctx, s);
   int64_t now = NowMs();
   OpenedKey hosts(ctx, g->Key("hosts"), rm::kRead);
@@ -95,17 +96,17 @@ int CmdVipInfo(rm::Ctx* ctx, rm::Str** argv, int argc) {
 // leaves the live set at once (event "offline", reason "leave").
 // -> 1 if vip was a member, 0 otherwise
 int CmdVipLeave(rm::Ctx* ctx, rm::Str** argv, int argc) {
-  if (argc != 3) return rm::WrongArity(ctx);
-  auto g = ResolveGroup(ctx, argv[1]);
+  // The leave requeues its claims: the task keys are checked too.
+  auto g = OpenGroup(ctx, argv[1], kMembershipKeys | kTaskKeys);
   if (!g.ok()) return ReplyStatus(ctx, g.status());
   Status s = ValidateVip(Arg(argv[2]));
   if (!s.ok()) return ReplyStatus(ctx, s);
-  s = CheckMembershipTypes(ctx, *g);
-  if (s.ok()) s = CheckTaskKeyTypes(ctx, *g);  // the leave requeues its claims
-  if (!s.ok()) return ReplyStatus(ctx, s);
   int64_t now = NowMs();
-  ResignIfLeader(ctx, *g, Arg(argv[2]), now);
-  bool removed = RemoveHost(ctx, *g, argv[2], now, "leave");
+  Txn txn(ctx);
+  ResignIfLeader(txn, *g, Arg(argv[2]), now);
+  bool removed = RemoveHost(txn, *g, argv[2], now, "leave");
+  s = txn.Finish();
+  if (!s.ok()) return ReplyStatus(ctx, s);
   return rm::ReplyWithLongLong(ctx, removed ? 1 : 0);
 }
 
@@ -113,12 +114,9 @@ int CmdVipLeave(rm::Ctx* ctx, rm::Str** argv, int argc) {
 // hosts, live, drained, leader, epoch, lease_left_ms, seq, evictions,
 // tasks_queued, tasks_claimed. For consoles and metrics.
 int CmdGroupInfo(rm::Ctx* ctx, rm::Str** argv, int argc) {
-  if (argc != 2) return rm::WrongArity(ctx);
-  auto g = ResolveGroup(ctx, argv[1]);
+  // tasks_queued/claimed too: no silent 0 from a damaged task key.
+  auto g = OpenGroup(ctx, argv[1], kMembershipKeys | kTaskKeys);
   if (!g.ok()) return ReplyStatus(ctx, g.status());
-  Status s = CheckMembershipTypes(ctx, *g);
-  if (s.ok()) s = CheckTaskKeyTypes(ctx, *g);  // tasks_queued/claimed: no silent 0
-  if (!s.ok()) return ReplyStatus(ctx, s);
   int64_t now = NowMs();
   std::string hosts = g->Key("hosts"), meta = g->Key("meta");
   Num cutoff(LiveCutoff(now));
@@ -161,12 +159,38 @@ int CmdGroupInfo(rm::Ctx* ctx, rm::Str** argv, int argc) {
 
 }  // namespace
 
-bool RegisterMembershipFamily(rm::Ctx* ctx) {
-  return Register(ctx, "suma_keep_alive", CmdKeepAlive, "write deny-oom", 1, 1, 1) &&
-         Register(ctx, "suma_vip_list", CmdVipList, "readonly", 1, 1, 1) &&
-         Register(ctx, "suma_vip_info", CmdVipInfo, "readonly", 1, 1, 1) &&
-         Register(ctx, "suma_vip_leave", CmdVipLeave, "write", 1, 1, 1) &&
-         Register(ctx, "suma_group_info", CmdGroupInfo, "readonly", 1, 1, 1);
-}
+namespace {
+
+constexpr ArgRow kKeepAliveArgs[] = {{"master_key", rm::kArgKey},
+                                     {"vip", rm::kArgString},
+                                     {"pattern", rm::kArgPattern, rm::kArgOptional}};
+constexpr ArgRow kListArgs[] = {{"master_key", rm::kArgKey},
+                                {"pattern", rm::kArgPattern, rm::kArgOptional}};
+constexpr ArgRow kMasterVipArgs[] = {{"master_key", rm::kArgKey}, {"vip", rm::kArgString}};
+constexpr ArgRow kMasterArgs[] = {{"master_key", rm::kArgKey}};
+
+constexpr CommandRow kCommands[] = {
+    {"suma_keep_alive", CmdKeepAlive, "write deny-oom", -3, kWritesGroup,
+     "Heartbeat of vip. The leader gets the live hosts and its lease renewed, a follower the "
+     "leader's vip, nil when nobody leads.",
+     "O(log N) for a follower, O(N) for the leader, N the group's hosts", kKeepAliveArgs},
+    {"suma_vip_list", CmdVipList, "readonly", -2, kReadsGroup,
+     "The group's live, undrained hosts matching pattern, most recent first.", "O(N)",
+     kListArgs},
+    {"suma_vip_info", CmdVipInfo, "readonly", 3, kReadsGroup,
+     "One host's state (live, drained, offline, unknown), last heartbeat, leader and drained "
+     "flags.",
+     "O(1)", kMasterVipArgs},
+    {"suma_vip_leave", CmdVipLeave, "write", 3, kWritesGroup,
+     "A clean goodbye: resigns vip's leadership and removes it at once (offline, reason leave).",
+     "O(log N + C), C the tasks vip claimed", kMasterVipArgs},
+    {"suma_group_info", CmdGroupInfo, "readonly", 2, kReadsGroup,
+     "A summary of the group: hosts, live, drained, leader, epoch, lease, seq, evictions, tasks.",
+     "O(log N)", kMasterArgs},
+};
+
+}  // namespace
+
+std::span<const CommandRow> MembershipCommands() { return kCommands; }
 
 }  // namespace suma::mod

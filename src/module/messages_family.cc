@@ -2,8 +2,10 @@
 #include "core/errors.h"
 #include "core/json.h"
 #include "core/numbers.h"
+#include "module/command_table.h"
 #include "module/common.h"
 #include "module/group_state.h"
+#include "module/txn.h"
 
 namespace suma::mod {
 namespace {
@@ -12,16 +14,17 @@ constexpr int64_t kMaxEventsPerCall = 10000;
 
 // suma_message_publish <channel> <json> -> 1
 int CmdMessagePublish(rm::Ctx* ctx, rm::Str** argv, int argc) {
-  if (argc != 3) return rm::WrongArity(ctx);
-  auto g = ResolveGroup(ctx, argv[1]);
+  auto g = OpenGroup(ctx, argv[1], kMembershipKeys);
   if (!g.ok()) return ReplyStatus(ctx, g.status());
   std::string_view json = Arg(argv[2]);
   if (json.size() > static_cast<size_t>(rt().cfg.max_payload))
     return ReplyStatus(ctx, err::PayloadTooLarge("message", rt().cfg.max_payload));
   Status s = ValidateJson("message", json);
-  if (s.ok()) s = CheckMembershipTypes(ctx, *g);
   if (!s.ok()) return ReplyStatus(ctx, s);
-  Emit(ctx, *g, "message", NowMs(), [&](EventBuilder& b) { b.Raw("data", json); });
+  Txn txn(ctx);
+  Emit(txn, *g, "message", NowMs(), [&](EventBuilder& b) { b.Raw("data", json); });
+  s = txn.Finish();
+  if (!s.ok()) return ReplyStatus(ctx, s);
   return rm::ReplyWithLongLong(ctx, 1);
 }
 
@@ -62,9 +65,23 @@ int CmdEvents(rm::Ctx* ctx, rm::Str** argv, int argc) {
 
 }  // namespace
 
-bool RegisterMessagesFamily(rm::Ctx* ctx) {
-  return Register(ctx, "suma_message_publish", CmdMessagePublish, "write deny-oom", 1, 1, 1) &&
-         Register(ctx, "suma_events", CmdEvents, "readonly", 1, 1, 1);
-}
+namespace {
+
+constexpr ArgRow kPublishArgs[] = {{"channel", rm::kArgKey}, {"json", rm::kArgString}};
+constexpr ArgRow kEventsArgs[] = {{"channel", rm::kArgKey},
+                                  {"after_seq", rm::kArgInteger},
+                                  {"count", rm::kArgInteger, rm::kArgOptional, "COUNT"}};
+
+constexpr CommandRow kCommands[] = {
+    {"suma_message_publish", CmdMessagePublish, "write deny-oom", 3, kWritesGroup,
+     "Broadcasts a JSON message to the group as an event (logged, published on the channel).",
+     "O(1)", kPublishArgs},
+    {"suma_events", CmdEvents, "readonly", -3, kReadsGroup,
+     "The group's events after after_seq, oldest first (catch-up).", "O(count)", kEventsArgs},
+};
+
+}  // namespace
+
+std::span<const CommandRow> MessagesCommands() { return kCommands; }
 
 }  // namespace suma::mod

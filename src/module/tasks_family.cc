@@ -8,15 +8,19 @@
 //   G:tattempts hash id -> deliveries so far
 // A claim whose lease ran out, or whose host went offline, goes back to the
 // queue (lazily at the next CLAIM, and at once when the host is evicted).
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "core/errors.h"
 #include "core/json.h"
 #include "core/numbers.h"
+#include "core/series.h"
+#include "module/command_table.h"
 #include "module/common.h"
 #include "module/group_state.h"
 #include "module/options.h"
+#include "module/txn.h"
 
 namespace suma::mod {
 namespace {
@@ -49,24 +53,30 @@ int64_t IdOf(std::string_view id) {
   return v.ok() ? *v : 0;
 }
 
-void Requeue(rm::Ctx* ctx, const Group& g, const TaskKeys& k, std::string_view id, int64_t now,
+void Requeue(Txn& txn, const Group& g, const TaskKeys& k, std::string_view id, int64_t now,
              std::string_view reason) {
-  std::string sid(id);
-  Reply a(rm::Call(ctx, "ZREM", "!cc", k.claims.c_str(), sid.c_str()));
-  Reply b(rm::Call(ctx, "HDEL", "!cc", k.owners.c_str(), sid.c_str()));
-  Reply c(rm::Call(ctx, "ZADD", "!ccc", k.queue.c_str(), sid.c_str(), sid.c_str()));
-  Emit(ctx, g, "task", now, [&](EventBuilder& e) {
-    e.Str("action", "requeue").Int("id", IdOf(sid)).Str("reason", reason);
+  int64_t n = IdOf(id);
+  txn.CallZRem(k.claims, id);
+  txn.CallHDel(k.owners, id);
+  txn.CallZAdd(k.queue, id, n);
+  Emit(txn, g, "task", now, [&](EventBuilder& e) {
+    e.Str("action", "requeue").Int("id", n).Str("reason", reason);
   });
 }
 
-void RequeueLapsed(rm::Ctx* ctx, const Group& g, const TaskKeys& k, int64_t now) {
+void RequeueLapsed(Txn& txn, const Group& g, const TaskKeys& k, int64_t now) {
   Num upto(now);
   std::string max = "(" + std::string(upto.c_str());
-  Reply r(rm::Call(ctx, "ZRANGEBYSCORE", "cccccc", k.claims.c_str(), "-inf", max.c_str(), "LIMIT",
-                   "0", kRequeueBatch));
+  Reply r(rm::Call(txn.ctx(), "ZRANGEBYSCORE", "cccccc", k.claims.c_str(), "-inf", max.c_str(),
+                   "LIMIT", "0", kRequeueBatch));
   for (size_t i = 0; r.type() == rm::kReplyArray && i < r.length(); ++i)
-    Requeue(ctx, g, k, Reply::Text(r.at(i)), now, "lease");
+    Requeue(txn, g, k, Reply::Text(r.at(i)), now, "lease");
+}
+
+// The value of a counter field in a hash; 0 when absent or not a number.
+int64_t Counter(rm::Ctx* ctx, const std::string& key, std::string_view field) {
+  Reply r(Call(ctx, false, "HGET", {key, field}));
+  return r.type() == rm::kReplyString ? IdOf(r.str()) : 0;
 }
 
 int Push(rm::Ctx* ctx, const Group& g, const TaskKeys& k, rm::Str** argv, int argc) {
@@ -81,15 +91,20 @@ int Push(rm::Ctx* ctx, const Group& g, const TaskKeys& k, rm::Str** argv, int ar
     if (static_cast<int64_t>(rm::ValueLength(tasks.get())) >= rt().cfg.max_tasks)
       return ReplyStatus(ctx, err::QueueFull(g.name, rt().cfg.max_tasks));
   }
+  int64_t now = NowMs();
   std::string meta = g.Key("meta");
-  Reply idr(rm::Call(ctx, "HINCRBY", "!ccc", meta.c_str(), "taskseq", "1"));
-  if (idr.type() != rm::kReplyInteger) return ReplyStatus(ctx, err::Internal("task id"));
-  Num id(idr.integer());
-  Reply a(rm::Call(ctx, "HSET", "!ccb", k.tasks.c_str(), id.c_str(), json.data(), json.size()));
-  Reply b(rm::Call(ctx, "ZADD", "!ccc", k.queue.c_str(), id.c_str(), id.c_str()));
-  Emit(ctx, g, "task", NowMs(),
-       [&](EventBuilder& e) { e.Str("action", "push").Int("id", idr.integer()); });
-  return rm::ReplyWithLongLong(ctx, idr.integer());
+  auto id = NextFenced("task id", Counter(ctx, meta, "taskseq"), now, rt().fenced_high);
+  if (!id.ok()) return ReplyStatus(ctx, id.status());
+  rt().fenced_high = std::max(rt().fenced_high, *id);
+  Num sid(*id);
+  Txn txn(ctx);
+  txn.CallHSet(meta, "taskseq", sid.c_str());
+  txn.CallHSet(k.tasks, sid.c_str(), json);
+  txn.CallZAdd(k.queue, sid.c_str(), *id);
+  Emit(txn, g, "task", now, [&](EventBuilder& e) { e.Str("action", "push").Int("id", *id); });
+  s = txn.Finish();
+  if (!s.ok()) return ReplyStatus(ctx, s);
+  return rm::ReplyWithLongLong(ctx, *id);
 }
 
 int Claim(rm::Ctx* ctx, const Group& g, const TaskKeys& k, rm::Str** argv, int argc) {
@@ -103,23 +118,29 @@ int Claim(rm::Ctx* ctx, const Group& g, const TaskKeys& k, rm::Str** argv, int a
     lease = *v;
   }
   int64_t now = NowMs();
-  RequeueLapsed(ctx, g, k, now);
+  Txn txn(ctx);
+  RequeueLapsed(txn, g, k, now);
   Reply first(rm::Call(ctx, "ZRANGE", "ccc", k.queue.c_str(), "0", "0"));
-  if (first.type() != rm::kReplyArray || first.length() == 0) return rm::ReplyWithNull(ctx);
+  if (first.type() != rm::kReplyArray || first.length() == 0) {
+    s = txn.Finish();
+    return s.ok() ? rm::ReplyWithNull(ctx) : ReplyStatus(ctx, s);
+  }
   std::string id(Reply::Text(first.at(0)));
   Reply payload(rm::Call(ctx, "HGET", "cc", k.tasks.c_str(), id.c_str()));
-  Num deadline(now + lease);
-  Reply a(rm::Call(ctx, "ZREM", "!cc", k.queue.c_str(), id.c_str()));
-  Reply b(rm::Call(ctx, "ZADD", "!ccc", k.claims.c_str(), deadline.c_str(), id.c_str()));
-  Reply c(rm::Call(ctx, "HSET", "!ccs", k.owners.c_str(), id.c_str(), argv[0]));
-  Reply n(rm::Call(ctx, "HINCRBY", "!ccc", k.attempts.c_str(), id.c_str(), "1"));
-  Emit(ctx, g, "task", now, [&](EventBuilder& e) {
+  int64_t attempts = Counter(ctx, k.attempts, id) + 1;
+  txn.CallZRem(k.queue, id);
+  txn.CallZAdd(k.claims, id, now + lease);
+  txn.CallHSet(k.owners, id, Arg(argv[0]));
+  txn.CallHSet(k.attempts, id, Num(attempts).c_str());
+  Emit(txn, g, "task", now, [&](EventBuilder& e) {
     e.Str("action", "claim").Int("id", IdOf(id)).Str("vip", Arg(argv[0]));
   });
+  s = txn.Finish();
+  if (!s.ok()) return ReplyStatus(ctx, s);
   rm::ReplyWithArray(ctx, 3);
   rm::ReplyWithLongLong(ctx, IdOf(id));
   ReplyBuf(ctx, payload.str());
-  return rm::ReplyWithLongLong(ctx, n.type() == rm::kReplyInteger ? n.integer() : 1);
+  return rm::ReplyWithLongLong(ctx, attempts);
 }
 
 // Common to ACK and EXTEND: is `id` claimed (by vip, when given)?
@@ -153,11 +174,12 @@ int Ack(rm::Ctx* ctx, const Group& g, const TaskKeys& k, rm::Str** argv, int arg
   Num sid(*id);
   std::string ids(sid.c_str());
   if (!ClaimedBy(ctx, k, ids, vip, now)) return rm::ReplyWithLongLong(ctx, 0);
-  for (const std::string* key : {&k.tasks, &k.owners, &k.attempts}) {
-    Reply r(rm::Call(ctx, "HDEL", "!cc", key->c_str(), ids.c_str()));
-  }
-  Reply r(rm::Call(ctx, "ZREM", "!cc", k.claims.c_str(), ids.c_str()));
-  Emit(ctx, g, "task", now, [&](EventBuilder& e) { e.Str("action", "ack").Int("id", *id); });
+  Txn txn(ctx);
+  for (const std::string* key : {&k.tasks, &k.owners, &k.attempts}) txn.CallHDel(*key, ids);
+  txn.CallZRem(k.claims, ids);
+  Emit(txn, g, "task", now, [&](EventBuilder& e) { e.Str("action", "ack").Int("id", *id); });
+  s = txn.Finish();
+  if (!s.ok()) return ReplyStatus(ctx, s);
   return rm::ReplyWithLongLong(ctx, 1);
 }
 
@@ -175,9 +197,12 @@ int Extend(rm::Ctx* ctx, const Group&, const TaskKeys& k, rm::Str** argv, int ar
     lease = *v;
   }
   int64_t now = NowMs();
-  Num sid(*id), deadline(now + lease);
+  Num sid(*id);
   if (!ClaimedBy(ctx, k, sid.c_str(), Arg(argv[1]), now)) return rm::ReplyWithLongLong(ctx, 0);
-  Reply r(rm::Call(ctx, "ZADD", "!cccc", k.claims.c_str(), "XX", deadline.c_str(), sid.c_str()));
+  Txn txn(ctx);
+  txn.CallZAdd(k.claims, sid.c_str(), now + lease);
+  s = txn.Finish();
+  if (!s.ok()) return ReplyStatus(ctx, s);
   return rm::ReplyWithLongLong(ctx, 1);
 }
 
@@ -247,7 +272,6 @@ constexpr Sub kSubs[] = {{"PUSH", Push, false},       {"CLAIM", Claim, false},
 // Shared by suma_ci_task (every subcommand, a write command) and
 // suma_ci_task_info (the reading ones, a readonly command that replicas serve).
 int Dispatch(rm::Ctx* ctx, rm::Str** argv, int argc, const char* command, bool reads_only) {
-  if (argc < 3) return rm::WrongArity(ctx);
   auto g = ResolveGroup(ctx, argv[1]);
   if (!g.ok()) return ReplyStatus(ctx, g.status());
   std::string_view name = Arg(argv[2]);
@@ -278,14 +302,15 @@ Status CheckTaskKeyTypes(rm::Ctx* ctx, const Group& g) {
   return CheckTaskTypes(ctx, g, k);
 }
 
-void RequeueLapsedClaims(rm::Ctx* ctx, const Group& g, int64_t now) {
-  if (OpenedKey(ctx, g.Key("tclaims"), rm::kRead).type() != rm::kKeyZset) return;
+void RequeueLapsedClaims(Txn& txn, const Group& g, int64_t now) {
+  if (OpenedKey(txn.ctx(), g.Key("tclaims"), rm::kRead).type() != rm::kKeyZset) return;
   TaskKeys k(g);
-  if (!CheckTaskTypes(ctx, g, k).ok()) return;
-  RequeueLapsed(ctx, g, k, now);
+  if (!CheckTaskTypes(txn.ctx(), g, k).ok()) return;
+  RequeueLapsed(txn, g, k, now);
 }
 
-void RequeueClaimsOf(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t now) {
+void RequeueClaimsOf(Txn& txn, const Group& g, std::string_view vip, int64_t now) {
+  rm::Ctx* ctx = txn.ctx();
   // Every eviction runs this; most groups have no claims, so look first.
   if (OpenedKey(ctx, g.Key("towners"), rm::kRead).type() != rm::kKeyHash) return;
   TaskKeys k(g);
@@ -296,12 +321,28 @@ void RequeueClaimsOf(rm::Ctx* ctx, const Group& g, std::string_view vip, int64_t
   std::vector<std::string> ids;
   for (size_t i = 0; all.type() == rm::kReplyArray && i + 1 < all.length(); i += 2)
     if (Reply::Text(all.at(i + 1)) == vip) ids.emplace_back(Reply::Text(all.at(i)));
-  for (const auto& id : ids) Requeue(ctx, g, k, id, now, "offline");
+  for (const auto& id : ids) Requeue(txn, g, k, id, now, "offline");
 }
 
-bool RegisterTasksFamily(rm::Ctx* ctx) {
-  return Register(ctx, "suma_ci_task", CmdTask, "write deny-oom", 1, 1, 1) &&
-         Register(ctx, "suma_ci_task_info", CmdTaskInfo, "readonly", 1, 1, 1);
-}
+namespace {
+
+constexpr ArgRow kTaskArgs[] = {
+    {"channel", rm::kArgKey},
+    {"subcommand", rm::kArgString},
+    {"arg", rm::kArgString, rm::kArgOptional | rm::kArgMultiple}};
+
+constexpr CommandRow kCommands[] = {
+    {"suma_ci_task", CmdTask, "write deny-oom", -3, kWritesGroup,
+     "The group's at-least-once task queue: PUSH json, CLAIM vip [lease_ms], ACK id [vip] "
+     "[IFEPOCH e], EXTEND id vip [lease_ms], PENDING [count], CLAIMED, STATS.",
+     "O(log N) per task moved", kTaskArgs},
+    {"suma_ci_task_info", CmdTaskInfo, "readonly", -3, kReadsGroup,
+     "The task queue's reads (PENDING [count], CLAIMED, STATS); replicas serve it.",
+     "O(count)", kTaskArgs},
+};
+
+}  // namespace
+
+std::span<const CommandRow> TasksCommands() { return kCommands; }
 
 }  // namespace suma::mod

@@ -23,16 +23,21 @@ COMMANDS = [
 
 
 def populate(r):
-    """A group with a leader, hosts, a drained vip, configs, a server and tasks."""
+    """A group with a leader, hosts, a drained vip, configs, a server and tasks.
+    Returns the values the server granted: epoch, cfg version of k, task ids."""
     assert cmd(r, "suma_try_leader", MASTER, A) == 1
     cmd(r, "suma_keep_alive", MASTER, B)
     cmd(r, "suma_vip_kill", CHANNEL, "10.0.0.9:1")
-    cmd(r, "suma_diamond_publish", CHANNEL, "k", "v")
+    version = cmd(r, "suma_diamond_publish", CHANNEL, "k", "v")
     cmd(r, "suma_vip_register", MASTER, A, '{"a":1}')
-    cmd(r, "suma_ci_task", CHANNEL, "PUSH", '{"t":1}')
-    cmd(r, "suma_ci_task", CHANNEL, "PUSH", '{"t":2}')
-    cmd(r, "suma_ci_task", CHANNEL, "CLAIM", A)
+    t1 = cmd(r, "suma_ci_task", CHANNEL, "PUSH", '{"t":1}')
+    t2 = cmd(r, "suma_ci_task", CHANNEL, "PUSH", '{"t":2}')
+    assert t2 > t1
+    assert cmd(r, "suma_ci_task", CHANNEL, "CLAIM", A)[0] == t1
     cmd(r, "suma_message_publish", CHANNEL, "{}")
+    info = cmd(r, "suma_leader_info", MASTER)
+    epoch = info[info.index("epoch") + 1]
+    return {"epoch": str(epoch), "version": str(version), "t1": str(t1), "t2": t2}
 
 
 @pytest.fixture
@@ -343,21 +348,22 @@ INTERNAL = [
 ]
 
 
-def valid_commands():
+def valid_commands(ids):
     return [
         ("suma_try_leader", MASTER, A), ("suma_try_leader", MASTER, "10.0.0.5:1"),
-        ("suma_leader_info", MASTER), ("suma_leader_check", MASTER, "1"),
+        ("suma_leader_info", MASTER), ("suma_leader_check", MASTER, ids["epoch"]),
         ("suma_keep_alive", MASTER, A), ("suma_keep_alive", MASTER, "10.0.0.6:1"),
         ("suma_vip_list", MASTER), ("suma_vip_info", MASTER, B), ("suma_group_info", MASTER),
         ("suma_vip_kill", CHANNEL, B), ("suma_vip_reset", CHANNEL, "10.0.0.9:1"),
         ("suma_vip_drained", CHANNEL), ("suma_message_publish", CHANNEL, "{}"),
         ("suma_events", CHANNEL, "0"), ("suma_diamond_publish", CHANNEL, "k", "v2"),
-        ("suma_diamond_cas", CHANNEL, "k", "1", "v3"), ("suma_diamond_get", CHANNEL, "k"),
+        ("suma_diamond_cas", CHANNEL, "k", ids["version"], "v3"),
+        ("suma_diamond_get", CHANNEL, "k"),
         ("suma_diamond_history", CHANNEL, "k"), ("suma_diamond_list", "*", "GROUP", G),
         ("suma_vip_register", MASTER, A, "{}"), ("suma_vip_server_get", MASTER, A),
         ("suma_vip_server_list", "*", "GROUP", G), ("suma_ci_task", CHANNEL, "PUSH", "{}"),
-        ("suma_ci_task", CHANNEL, "CLAIM", B), ("suma_ci_task", CHANNEL, "ACK", "1"),
-        ("suma_ci_task", CHANNEL, "EXTEND", "1", A), ("suma_ci_task", CHANNEL, "PENDING"),
+        ("suma_ci_task", CHANNEL, "CLAIM", B), ("suma_ci_task", CHANNEL, "ACK", ids["t1"]),
+        ("suma_ci_task", CHANNEL, "EXTEND", ids["t1"], A), ("suma_ci_task", CHANNEL, "PENDING"),
         ("suma_ci_task", CHANNEL, "CLAIMED"), ("suma_ci_task", CHANNEL, "STATS"),
         ("suma_diamond_delete", CHANNEL, "k"), ("suma_vip_unregister", MASTER, A),
         ("suma_leader_resign", MASTER, A), ("suma_vip_leave", MASTER, A),
@@ -369,14 +375,14 @@ def valid_commands():
 def test_wrongtype_internal_key(make_server, kind, _type):
     s = make_server()
     r = s.client()
-    populate(r)
+    ids = populate(r)
     key = G + ":" + kind
     r.delete(key)
     r.set(key, "x")
     raw = Raw(s)
     want_prefix = "WRONGTYPE internal key '%s' holds the wrong kind of value" % key
     wrongtype = 0
-    for args in valid_commands():
+    for args in valid_commands(ids):
         before = snapshot(s)
         rep = raw.call("sumavlib." + args[0], *args[1:])
         if isinstance(rep, RespError):
@@ -442,8 +448,8 @@ def test_leave_with_wrongtype_task_key_loses_nothing(make_server, kind):
     s = make_server()
     r = s.client()
     cmd(r, "suma_keep_alive", MASTER, A)
-    cmd(r, "suma_ci_task", CHANNEL, "PUSH", "{}")
-    assert cmd(r, "suma_ci_task", CHANNEL, "CLAIM", A, "60000")[0] == 1
+    tid = cmd(r, "suma_ci_task", CHANNEL, "PUSH", "{}")
+    assert cmd(r, "suma_ci_task", CHANNEL, "CLAIM", A, "60000")[0] == tid
     key = G + ":" + kind
     saved = r.dump(key)
     r.delete(key)
@@ -473,7 +479,7 @@ def untimed(reply):
 def test_resp3_client_gets_the_same_replies(server, r):
     """A RESP3 connection (HELLO 3) gets the same data as RESP2 for every
     read command, with nulls as RESP3 nulls."""
-    populate(r)
+    ids = populate(r)
     r2, r3 = Raw(server), Raw(server)
     hello = r3.call("HELLO", "3")
     assert isinstance(hello, dict) and hello[b"proto"] == 3
@@ -485,7 +491,7 @@ def test_resp3_client_gets_the_same_replies(server, r):
              ("suma_vip_server_get", MASTER, A), ("suma_vip_server_list", "*"),
              ("suma_group_info", MASTER), ("suma_ci_task", CHANNEL, "PENDING"),
              ("suma_ci_task", CHANNEL, "CLAIMED"), ("suma_ci_task", CHANNEL, "STATS"),
-             ("suma_leader_check", MASTER, "1")]
+             ("suma_leader_check", MASTER, ids["epoch"])]
     for args in reads:
         a = untimed(r2.call("sumavlib." + args[0], *args[1:]))
         b = untimed(r3.call("sumavlib." + args[0], *args[1:]))
@@ -493,7 +499,7 @@ def test_resp3_client_gets_the_same_replies(server, r):
     # Writes too, on both protocols.
     assert sorted(r3.call("sumavlib.suma_keep_alive", MASTER, A)) == [A.encode(), B.encode()]
     assert r3.call("sumavlib.suma_keep_alive", MASTER, B) == A.encode()
-    assert r3.call("sumavlib.suma_ci_task", CHANNEL, "CLAIM", B) == [2, b'{"t":2}', 1]
+    assert r3.call("sumavlib.suma_ci_task", CHANNEL, "CLAIM", B) == [ids["t2"], b'{"t":2}', 1]
     assert r3.call("PING") == "PONG"
     r2.close()
     r3.close()

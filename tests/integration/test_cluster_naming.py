@@ -71,9 +71,13 @@ def test_tagged_form_accepted_and_keys_share_the_slot(cluster, subscribe):
     assert cmd(r, "suma_keep_alive", TAGGED_M, "10.0.0.1:1") == ["10.0.0.1:1", "10.0.0.2:1"]
     assert cmd(r, "suma_vip_list", TAGGED_C) == ["10.0.0.1:1", "10.0.0.2:1"]
     assert cmd(r, "suma_diamond_publish", TAGGED_C, "k", "v") == 1
-    assert cmd(r, "suma_diamond_get", TAGGED_C, "k")[:2] == ["v", 1]
+    value, version, _ = cmd(r, "suma_diamond_get", TAGGED_C, "k")
+    assert value == "v" and isinstance(version, int) and version > 0
+    assert [h[0] for h in cmd(r, "suma_diamond_history", TAGGED_C, "k")] == [version]
     assert cmd(r, "suma_vip_register", TAGGED_M, "10.0.0.1:1") == 1
-    assert cmd(r, "suma_ci_task", TAGGED_C, "PUSH", "{}") == 1
+    tid = cmd(r, "suma_ci_task", TAGGED_C, "PUSH", "{}")
+    assert isinstance(tid, int) and tid > 0
+    assert cmd(r, "suma_ci_task", TAGGED_C, "PENDING") == [[tid, "{}"]]
     assert cmd(r, "suma_vip_kill", TAGGED_C, "10.0.0.2:1") == 1
     assert cmd(r, "suma_message_publish", TAGGED_C, '"hi"') == 1
     assert cmd(r, "suma_diamond_list", "*", "GROUP", TAGGED_C) == ["k"]

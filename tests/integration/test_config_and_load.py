@@ -51,15 +51,20 @@ def test_module_args_applied(make_server, subscribe):
     assert raw.error("sumavlib.suma_message_publish", CHANNEL, '"' + "x" * 100 + '"') == \
         "ERR invalid message: larger than max-payload (100 bytes)"
     raw.close()
-    assert cmd(r, "suma_ci_task", CHANNEL, "PUSH", "1") == 1
-    assert cmd(r, "suma_ci_task", CHANNEL, "CLAIM", "a:1") == [1, "1", 1]
+    tid = cmd(r, "suma_ci_task", CHANNEL, "PUSH", "1")
+    assert isinstance(tid, int) and tid > 0
+    assert cmd(r, "suma_ci_task", CHANNEL, "CLAIM", "a:1") == [tid, "1", 1]
     deadline = cmd(r, "suma_ci_task", CHANNEL, "CLAIMED")[0][2]
     sec, usec = r.time()
     now = sec * 1000 + usec // 1000
     assert now < deadline <= now + 4321
+    versions = []
     for i in range(4):
-        cmd(r, "suma_diamond_publish", CHANNEL, "k", str(i))
-    assert [h[0] for h in cmd(r, "suma_diamond_history", CHANNEL, "k", "10")] == [4, 3]
+        assert cmd(r, "suma_diamond_publish", CHANNEL, "k", str(i)) == 1
+        versions.append(cmd(r, "suma_diamond_get", CHANNEL, "k")[1])
+    assert versions == sorted(set(versions))
+    assert [h[0] for h in cmd(r, "suma_diamond_history", CHANNEL, "k", "10")] == \
+        [versions[3], versions[2]]
     assert r.xlen(G + ":events") == 3
     assert 0 < info(r)["sumavlib_grace_left_ms"] <= 60000
 

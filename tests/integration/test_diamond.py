@@ -11,13 +11,17 @@ def test_publish_bumps_versions_and_announces(r, server, subscribe):
     assert cmd(r, "suma_diamond_publish", CHANNEL, "db.url", "mysql://a") == 1
     assert cmd(r, "suma_diamond_publish", MASTER, "db.url", "mysql://b") == 1
     value, version, ts = cmd(r, "suma_diamond_get", G, "db.url")
-    assert (value, version) == ("mysql://b", 2) and ts > 1_600_000_000_000
+    assert value == "mysql://b" and ts > 1_600_000_000_000
     events = ev.wait_count(2)
-    assert_event(events[0], "diamond", key="db.url", version=1, value="mysql://a")
-    assert_event(events[1], "diamond", key="db.url", version=2, value="mysql://b")
-    # Versions are per key.
+    v1 = events[0]["version"]
+    assert isinstance(v1, int) and 0 < v1 < version
+    assert_event(events[0], "diamond", key="db.url", version=v1, value="mysql://a")
+    assert_event(events[1], "diamond", key="db.url", version=version, value="mysql://b")
+    assert [h[0] for h in cmd(r, "suma_diamond_history", CHANNEL, "db.url")] == [version, v1]
+    # Another key gets its own series, never reusing a version granted before.
     assert cmd(r, "suma_diamond_publish", CHANNEL, "other", "x") == 1
-    assert cmd(r, "suma_diamond_get", CHANNEL, "other")[:2] == ["x", 1]
+    other = cmd(r, "suma_diamond_get", CHANNEL, "other")
+    assert other[0] == "x" and other[1] > version
 
 
 def test_value_in_event_only_when_small_utf8(make_server, subscribe):
@@ -29,9 +33,11 @@ def test_value_in_event_only_when_small_utf8(make_server, subscribe):
     assert cmd(r, "suma_diamond_publish", CHANNEL, "big", big) == 1
     assert rb.execute_command("sumavlib.suma_diamond_publish", CHANNEL, "bin", b"\xff\x00\xfe") == 1
     events = ev.wait_count(2)
-    assert_event(events[0], "diamond", key="big", version=1)
+    assert_event(events[0], "diamond", key="big",
+                 version=cmd(r, "suma_diamond_get", CHANNEL, "big")[1])
     assert "value" not in events[0]
-    assert_event(events[1], "diamond", key="bin", version=1)
+    assert_event(events[1], "diamond", key="bin",
+                 version=rb.execute_command("sumavlib.suma_diamond_get", CHANNEL, "bin")[1])
     assert "value" not in events[1]
     # The stored value is the exact bytes.
     assert rb.execute_command("sumavlib.suma_diamond_get", CHANNEL, "bin")[0] == b"\xff\x00\xfe"
@@ -43,17 +49,25 @@ def test_cas(r, server, raw):
     assert cmd(r, "suma_diamond_cas", CHANNEL, "k", "1", "v") == 0  # absent: version 0
     assert cmd(r, "suma_diamond_get", CHANNEL, "k") is None
     assert cmd(r, "suma_diamond_cas", CHANNEL, "k", "0", "v1") == 1
+    value, v1, _ = cmd(r, "suma_diamond_get", CHANNEL, "k")
+    assert value == "v1" and v1 > 0
     before = snapshot(server)
     assert cmd(r, "suma_diamond_cas", CHANNEL, "k", "0", "x") == 0
-    assert cmd(r, "suma_diamond_cas", CHANNEL, "k", "2", "x") == 0
+    assert cmd(r, "suma_diamond_cas", CHANNEL, "k", str(v1 + 1), "x") == 0
+    assert cmd(r, "suma_diamond_cas", CHANNEL, "k", str(v1 - 1), "x") == 0
     assert snapshot(server) == before
-    assert cmd(r, "suma_diamond_cas", CHANNEL, "k", "1", "v2") == 1
-    assert cmd(r, "suma_diamond_get", CHANNEL, "k")[:2] == ["v2", 2]
+    assert cmd(r, "suma_diamond_cas", CHANNEL, "k", str(v1), "v2") == 1
+    value, v2, _ = cmd(r, "suma_diamond_get", CHANNEL, "k")
+    assert value == "v2" and v2 > v1
     # After a delete the expected version is 0 again, and versions continue.
     assert cmd(r, "suma_diamond_delete", CHANNEL, "k") == 1
-    assert cmd(r, "suma_diamond_cas", CHANNEL, "k", "3", "x") == 0
+    v3 = cmd(r, "suma_diamond_history", CHANNEL, "k", "1")[0][0]
+    assert v3 > v2
+    assert cmd(r, "suma_diamond_cas", CHANNEL, "k", str(v3), "x") == 0
+    assert cmd(r, "suma_diamond_cas", CHANNEL, "k", str(v2), "x") == 0
     assert cmd(r, "suma_diamond_cas", CHANNEL, "k", "0", "v4") == 1
-    assert cmd(r, "suma_diamond_get", CHANNEL, "k")[:2] == ["v4", 4]
+    value, v4, _ = cmd(r, "suma_diamond_get", CHANNEL, "k")
+    assert value == "v4" and v4 > v3
 
 
 def test_history_newest_first_with_delete_marker(r, server, subscribe):
@@ -64,16 +78,19 @@ def test_history_newest_first_with_delete_marker(r, server, subscribe):
     assert cmd(r, "suma_diamond_delete", CHANNEL, "k") == 0
     assert cmd(r, "suma_diamond_get", CHANNEL, "k") is None
     assert cmd(r, "suma_diamond_publish", CHANNEL, "k", "e") == 1  # republish continues
-    assert cmd(r, "suma_diamond_get", CHANNEL, "k")[:2] == ["e", 5]
+    value, v5, _ = cmd(r, "suma_diamond_get", CHANNEL, "k")
+    assert value == "e"
     hist = cmd(r, "suma_diamond_history", CHANNEL, "k")
-    assert [(h[0], h[2]) for h in hist] == [(5, "e"), (4, None), (3, "c"), (2, "b"), (1, "a")]
+    assert [h[2] for h in hist] == ["e", None, "c", "b", "a"]
+    versions = [h[0] for h in hist]
+    assert versions[0] == v5 and versions == sorted(set(versions), reverse=True)
     ts = [h[1] for h in hist]
     assert ts == sorted(ts, reverse=True) and ts[-1] > 1_600_000_000_000
     assert [(h[0], h[2]) for h in cmd(r, "suma_diamond_history", CHANNEL, "k", "2")] == \
-        [(5, "e"), (4, None)]
+        [(v5, "e"), (versions[1], None)]
     assert cmd(r, "suma_diamond_history", CHANNEL, "never") == []
     dele = ev.wait(lambda e: e["type"] == "diamond_delete")
-    assert_event(dele, "diamond_delete", key="k", version=4)
+    assert_event(dele, "diamond_delete", key="k", version=versions[1])
     assert "value" not in dele
     assert cmd(r, "suma_diamond_delete", CHANNEL, "never") == 0
 
@@ -84,10 +101,16 @@ def test_history_len_bounds_history_but_not_versions(make_server):
     for i in range(1, 8):
         assert cmd(r, "suma_diamond_publish", CHANNEL, "k", "v%d" % i) == 1
     hist = cmd(r, "suma_diamond_history", CHANNEL, "k", "100")
-    assert [(h[0], h[2]) for h in hist] == [(7, "v7"), (6, "v6"), (5, "v5")]
+    assert [h[2] for h in hist] == ["v7", "v6", "v5"]
+    versions = [h[0] for h in hist]
+    assert versions == sorted(set(versions), reverse=True)
+    assert versions[0] == cmd(r, "suma_diamond_get", CHANNEL, "k")[1]
     assert cmd(r, "suma_diamond_delete", CHANNEL, "k") == 1
     assert cmd(r, "suma_diamond_publish", CHANNEL, "k", "again") == 1
-    assert cmd(r, "suma_diamond_get", CHANNEL, "k")[:2] == ["again", 9]
+    hist = cmd(r, "suma_diamond_history", CHANNEL, "k", "100")
+    assert [h[2] for h in hist] == ["again", None, "v7"]
+    assert hist[2][0] == versions[0] and hist[0][0] > hist[1][0] > versions[0]
+    assert cmd(r, "suma_diamond_get", CHANNEL, "k")[:2] == ["again", hist[0][0]]
 
 
 def test_list_flat_pattern_and_group(r):
@@ -143,13 +166,16 @@ def test_value_in_event_up_to_4096_bytes(r, server, subscribe):
     cmd(r, "suma_diamond_publish", CHANNEL, "b", "x" * 4097)
     a, b = ev.wait_count(2)
     assert a["value"] == "é" * 2048
-    assert "value" not in b and b["version"] == 1
+    assert "value" not in b and b["version"] == cmd(r, "suma_diamond_get", CHANNEL, "b")[1]
+    assert a["version"] == cmd(r, "suma_diamond_get", CHANNEL, "a")[1]
 
 
 def test_config_keys_with_glob_characters(r):
     for k in ("a*b", "a?c", "[x]", "p\\q", "k:with:colons"):
         assert cmd(r, "suma_diamond_publish", CHANNEL, k, "v") == 1
-        assert cmd(r, "suma_diamond_get", CHANNEL, k)[:2] == ["v", 1]
+        value, version, _ = cmd(r, "suma_diamond_get", CHANNEL, k)
+        assert value == "v" and version > 0
+        assert [h[0] for h in cmd(r, "suma_diamond_history", CHANNEL, k)] == [version]
     assert sorted(cmd(r, "suma_diamond_list", "*", "GROUP", G)) == \
         sorted(["a*b", "a?c", "[x]", "p\\q", "k:with:colons"])
     assert cmd(r, "suma_diamond_list", "a\\*b", "GROUP", G) == ["a*b"]
@@ -165,7 +191,8 @@ def test_listing_respects_acl_key_patterns(server, r):
     t = server.client(username="zy", password="pw")
     assert cmd(t, "suma_diamond_list", "*") == ["mine"]
     assert cmd(t, "suma_vip_server_list", "*") == ["10.0.0.1:1"]
-    assert cmd(t, "suma_diamond_get", CHANNEL, "mine")[:2] == ["1", 1]
+    assert cmd(t, "suma_diamond_get", CHANNEL, "mine") == cmd(r, "suma_diamond_get", CHANNEL, "mine")
+    assert cmd(t, "suma_diamond_get", CHANNEL, "mine")[0] == "1"
     # The group argument is a declared key: ACL refuses another tenant's group.
     with pytest.raises(redis.exceptions.NoPermissionError):
         cmd(t, "suma_diamond_get", "agent.other_biz_channel", "theirs")

@@ -102,11 +102,14 @@ def test_offline_state_before_sweep_and_coming_back(make_server, subscribe):
     assert vinfo == ["state", "offline", "last_seen_ms", seen, "leader", 0, "drained", 0]
     assert lst == []
     # Coming back is an online event again.
+    ev.wait(lambda e: e["type"] == "online" and e["vip"] == B)
+    last = max(e["seq"] for e in ev.events)
     with r.pipeline(transaction=True) as p:
         p.execute_command("sumavlib.suma_keep_alive", MASTER, A)
         p.execute_command("sumavlib.suma_vip_list", MASTER)
         assert p.execute()[1] == [A]
-    ev.wait(lambda e: e["type"] == "online" and e["vip"] == A and e["seq"] > 2)
+    back = ev.wait(lambda e: e["type"] == "online" and e["vip"] == A and e["seq"] > last)
+    assert back["seq"] == last + 1
     assert [e["vip"] for e in ev.of_type("online")] == [A, B, A]
     assert info(r)["sumavlib_evictions"] == 0
 
@@ -114,18 +117,20 @@ def test_offline_state_before_sweep_and_coming_back(make_server, subscribe):
 def test_leave(r, server, subscribe):
     ev = subscribe(server)
     assert cmd(r, "suma_try_leader", MASTER, A) == 1
+    epoch = cmd(r, "suma_leader_info", MASTER)[3]
+    assert epoch > 0
     beat(r, B)
     assert cmd(r, "suma_vip_leave", MASTER, A) == 1
     assert cmd(r, "suma_vip_leave", MASTER, A) == 0
     assert cmd(r, "suma_vip_leave", MASTER, C) == 0
     assert cmd(r, "suma_vip_list", MASTER) == [B]
-    assert cmd(r, "suma_leader_info", MASTER) == ["vip", None, "epoch", 1, "lease_left_ms", 0]
+    assert cmd(r, "suma_leader_info", MASTER) == ["vip", None, "epoch", epoch, "lease_left_ms", 0]
     assert cmd(r, "suma_vip_info", MASTER, A)[:2] == ["state", "unknown"]
     assert r.zscore(G + ":hosts", A) is None
     off = ev.wait(lambda e: e["type"] == "offline")
     assert_event(off, "offline", vip=A, reason="leave")
     res = ev.wait(lambda e: e["type"] == "resign")
-    assert_event(res, "resign", vip=A, epoch=1)
+    assert_event(res, "resign", vip=A, epoch=epoch)
     assert res["seq"] < off["seq"]
     assert len(ev.of_type("offline")) == 1
 
@@ -166,10 +171,13 @@ def test_expired_leader_host_is_evicted_and_lease_lapses(make_server, subscribe)
     r = s.client()
     ev = subscribe(s)
     assert cmd(r, "suma_try_leader", MASTER, A) == 1
+    first = cmd(r, "suma_leader_info", MASTER)[3]
+    assert first > 0
     poll(lambda: r.zscore(G + ":hosts", A) is None, what="eviction of the leader")
-    assert cmd(r, "suma_leader_info", MASTER) == ["vip", None, "epoch", 1, "lease_left_ms", 0]
+    assert cmd(r, "suma_leader_info", MASTER) == ["vip", None, "epoch", first, "lease_left_ms", 0]
     assert cmd(r, "suma_try_leader", MASTER, B) == 1
-    assert cmd(r, "suma_leader_info", MASTER)[:4] == ["vip", B, "epoch", 2]
+    info2 = cmd(r, "suma_leader_info", MASTER)
+    assert info2[:3] == ["vip", B, "epoch"] and info2[3] > first
     ev.wait(lambda e: e["type"] == "offline" and e["vip"] == A and e["reason"] == "expired")
 
 
@@ -230,8 +238,13 @@ def test_group_info(make_server):
         flat = p.execute()[-1]
     gi = dict(zip(flat[0::2], flat[1::2]))
     assert 0 < gi.pop("lease_left_ms") <= 60000
-    assert gi == {"hosts": 3, "live": 3, "drained": 2, "leader": A, "epoch": 1, "seq": 10,
-                  "evictions": 0, "tasks_queued": 2, "tasks_claimed": 1}
+    logged = [json.loads(e) for e in cmd(r, "suma_events", CHANNEL, "0")]
+    seqs = [e["seq"] for e in logged]
+    assert len(seqs) == 10 and seqs == list(range(seqs[0], seqs[0] + 10))
+    leader = [e for e in logged if e["type"] == "leader"]
+    assert len(leader) == 1 and leader[0]["epoch"] > 0
+    assert gi == {"hosts": 3, "live": 3, "drained": 2, "leader": A, "epoch": leader[0]["epoch"],
+                  "seq": seqs[-1], "evictions": 0, "tasks_queued": 2, "tasks_claimed": 1}
 
     def c_evicted():
         beat(r, A, B)

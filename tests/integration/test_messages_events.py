@@ -50,7 +50,8 @@ def test_seq_strictly_increases_and_events_match_channel(r, server, subscribe):
         "online", "leader", "online", "kill", "reset", "message", "diamond", "register", "task",
         "resign"]
     seqs = [e["seq"] for e in events]
-    assert seqs == list(range(1, 11))
+    s0 = seqs[0]
+    assert s0 > 0 and seqs == list(range(s0, s0 + 10))
     for e in events:
         assert_event(e, e["type"])
     ts = [e["ts"] for e in events]
@@ -58,11 +59,14 @@ def test_seq_strictly_increases_and_events_match_channel(r, server, subscribe):
     # suma_events replays exactly what the channel carried, oldest first.
     log = [json.loads(x) for x in cmd(r, "suma_events", CHANNEL, "0")]
     assert log == events
-    assert [json.loads(x)["seq"] for x in cmd(r, "suma_events", MASTER, "7")] == [8, 9, 10]
-    assert [json.loads(x)["seq"] for x in cmd(r, "suma_events", G, "2", "COUNT", "3")] == [3, 4, 5]
-    assert [json.loads(x)["seq"] for x in cmd(r, "suma_events", G, "2", "count", "1")] == [3]
-    assert cmd(r, "suma_events", CHANNEL, "10") == []
-    assert cmd(r, "suma_events", CHANNEL, "1000") == []
+    def after(group, seq, *count):
+        return [json.loads(x)["seq"] for x in cmd(r, "suma_events", group, str(seq), *count)]
+    assert after(MASTER, s0 + 6) == [s0 + 7, s0 + 8, s0 + 9]
+    assert after(G, s0 + 1, "COUNT", "3") == [s0 + 2, s0 + 3, s0 + 4]
+    assert after(G, s0 + 1, "count", "1") == [s0 + 2]
+    assert after(CHANNEL, s0 - 1) == seqs
+    assert cmd(r, "suma_events", CHANNEL, str(s0 + 9)) == []
+    assert cmd(r, "suma_events", CHANNEL, str(s0 + 1000)) == []
     assert cmd(r, "suma_events", "agent.zy_other_channel", "0") == []
 
 
@@ -78,10 +82,12 @@ def test_seq_is_per_group_and_channel_follows_group_form(r, server, subscribe):
     p = plain.wait_count(2)
     b = braced.wait_count(2)
     o = other.wait_count(1)
-    assert [(e["seq"], e["data"], e["group"]) for e in p] == [(1, 1, G), (2, 5, G)]
+    p0, b0, o0 = p[0]["seq"], b[0]["seq"], o[0]["seq"]
+    assert [(e["seq"], e["data"], e["group"]) for e in p] == [(p0, 1, G), (p0 + 1, 5, G)]
     assert [(e["seq"], e["data"], e["group"]) for e in b] == \
-        [(1, 2, "{agent.zy_test}"), (2, 3, "{agent.zy_test}")]
-    assert [(e["seq"], e["data"], e["group"]) for e in o] == [(1, 4, "agent.zy_other")]
+        [(b0, 2, "{agent.zy_test}"), (b0 + 1, 3, "{agent.zy_test}")]
+    assert [(e["seq"], e["data"], e["group"]) for e in o] == [(o0, 4, "agent.zy_other")]
+    assert min(p0, b0, o0) > 0
     assert len(plain.events) == 2 and len(braced.events) == 2 and len(other.events) == 1
 
 
@@ -91,15 +97,17 @@ def test_event_log_is_bounded_by_event_log_len(make_server):
     for i in range(12):
         assert cmd(r, "suma_message_publish", CHANNEL, str(i)) == 1
     log = [json.loads(x) for x in cmd(r, "suma_events", CHANNEL, "0")]
-    # The caller asked after 0 but the first seq is 8: it missed events.
-    assert [e["seq"] for e in log] == [8, 9, 10, 11, 12]
+    # The caller asked after 0 but only the last 5 are kept: it missed events.
+    f = log[0]["seq"]
+    assert [e["seq"] for e in log] == [f, f + 1, f + 2, f + 3, f + 4]
     assert [e["data"] for e in log] == [7, 8, 9, 10, 11]
     assert r.xlen(G + ":events") == 5
-    assert [json.loads(x)["seq"] for x in cmd(r, "suma_events", CHANNEL, "10")] == [11, 12]
+    assert [json.loads(x)["seq"] for x in cmd(r, "suma_events", CHANNEL, str(f + 2))] == \
+        [f + 3, f + 4]
     # Changing the length at run time applies to the next event.
     r.config_set("sumavlib.event-log-len", "2")
     cmd(r, "suma_message_publish", CHANNEL, "12")
-    assert [json.loads(x)["seq"] for x in cmd(r, "suma_events", CHANNEL, "0")] == [12, 13]
+    assert [json.loads(x)["seq"] for x in cmd(r, "suma_events", CHANNEL, "0")] == [f + 4, f + 5]
 
 
 def test_catch_up_after_disconnect(r, server, subscribe):
@@ -113,4 +121,5 @@ def test_catch_up_after_disconnect(r, server, subscribe):
     missed = [json.loads(x) for x in cmd(r, "suma_events", CHANNEL, str(last))]
     assert [(e["seq"], e["type"]) for e in missed] == [(last + 1, "message"), (last + 2, "diamond")]
     assert missed[0]["data"] == "b"
-    assert missed[1]["key"] == "k" and missed[1]["version"] == 1 and missed[1]["value"] == "v"
+    assert missed[1]["key"] == "k" and missed[1]["value"] == "v"
+    assert missed[1]["version"] == cmd(r, "suma_diamond_get", CHANNEL, "k")[1]

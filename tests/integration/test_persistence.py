@@ -35,8 +35,11 @@ def test_everything_survives_kill_9(make_server):
     s = make_server(aof=True, fsync="always", module_args=["lease-ms", "300"])
     r = s.client()
     assert cmd(r, "suma_try_leader", MASTER, A, "60000") == 1
+    e1 = cmd(r, "suma_leader_info", MASTER)[3]
     assert cmd(r, "suma_leader_resign", MASTER, A) == 1
-    assert cmd(r, "suma_try_leader", MASTER, B, "60000") == 1  # epoch 2, long lease
+    assert cmd(r, "suma_try_leader", MASTER, B, "60000") == 1  # next epoch, long lease
+    e2 = cmd(r, "suma_leader_info", MASTER)[3]
+    assert e2 > e1 > 0
     cmd(r, "suma_keep_alive", MASTER, C)
     assert cmd(r, "suma_vip_kill", CHANNEL, C) == 1
     assert cmd(r, "suma_vip_kill", CHANNEL, "10.9.9.9:1") == 1
@@ -47,50 +50,61 @@ def test_everything_survives_kill_9(make_server):
     cmd(r, "suma_diamond_publish", "{agent.zy_test}_channel", "x", "braced")
     assert cmd(r, "suma_vip_register", MASTER, A, '{"zone":"b"}') == 1
     cmd(r, "suma_vip_register", MASTER, B)
-    for i in range(3):
-        cmd(r, "suma_ci_task", CHANNEL, "PUSH", '{"i":%d}' % i)
-    assert cmd(r, "suma_ci_task", CHANNEL, "CLAIM", C, "60000")[0] == 1
-    cmd(r, "suma_ci_task", CHANNEL, "ACK", "1")
-    assert cmd(r, "suma_ci_task", CHANNEL, "CLAIM", B, "60000")[0] == 2
+    ids = [cmd(r, "suma_ci_task", CHANNEL, "PUSH", '{"i":%d}' % i) for i in range(3)]
+    assert ids == sorted(set(ids)) and ids[0] > 0
+    assert cmd(r, "suma_ci_task", CHANNEL, "CLAIM", C, "60000")[0] == ids[0]
+    cmd(r, "suma_ci_task", CHANNEL, "ACK", str(ids[0]))
+    assert cmd(r, "suma_ci_task", CHANNEL, "CLAIM", B, "60000")[0] == ids[1]
     cmd(r, "suma_message_publish", CHANNEL, '{"last":true}')
     before = state_of(r)
-    assert before["leader"] == ["vip", B, "epoch", 2]
+    assert before["leader"] == ["vip", B, "epoch", e2]
     r.close()
 
     s.kill9()
+    restart_ms = int(time.time() * 1000)
     s2 = make_server(aof=True, fsync="always", datadir=s.dir, module_args=["lease-ms", "300"])
     r2 = s2.client()
     after = state_of(r2)
     assert after == before
-    # Sequences continue: events, task ids, config versions, epochs.
+    # Sequences go on and never repeat: events (the first after a load jumps
+    # to at least start_ms * 1024), task ids, config versions, epochs.
     cmd(r2, "suma_message_publish", CHANNEL, "1")
     last = json.loads(cmd(r2, "suma_events", CHANNEL, "0")[-1])
-    assert last["seq"] == json.loads(before["events"][-1])["seq"] + 1
-    assert cmd(r2, "suma_ci_task", CHANNEL, "PUSH", "{}") == 4
+    assert last["seq"] > json.loads(before["events"][-1])["seq"]
+    assert last["seq"] >= restart_ms * 1024
+    assert cmd(r2, "suma_ci_task", CHANNEL, "PUSH", "{}") > ids[-1]
     cmd(r2, "suma_diamond_publish", CHANNEL, "app.conf", "v4")
-    assert cmd(r2, "suma_diamond_get", CHANNEL, "app.conf")[:2] == ["v4", 4]
+    v4 = cmd(r2, "suma_diamond_get", CHANNEL, "app.conf")
+    assert v4[0] == "v4" and v4[1] > before["cfg"][1]
     cmd(r2, "suma_diamond_publish", CHANNEL, "gone", "back")
-    assert cmd(r2, "suma_diamond_get", CHANNEL, "gone")[:2] == ["back", 3]
+    back = cmd(r2, "suma_diamond_get", CHANNEL, "gone")
+    assert back[0] == "back" and back[1] > max(h[0] for h in before["gone_hist"])
     # B's lease was stored as an absolute time: still the leader.
     assert cmd(r2, "suma_try_leader", MASTER, A) == 0
     assert cmd(r2, "suma_leader_resign", MASTER, B) == 1
     assert cmd(r2, "suma_try_leader", MASTER, A) == 1
-    assert cmd(r2, "suma_leader_info", MASTER)[:4] == ["vip", A, "epoch", 3]
+    e3 = cmd(r2, "suma_leader_info", MASTER)
+    assert e3[:3] == ["vip", A, "epoch"] and e3[3] > e2
 
 
 def test_epoch_continues_after_lease_lapsed_during_downtime(make_server):
     s = make_server(aof=True, fsync="always")
     r = s.client()
+    epochs = []
     for i in range(3):
         assert cmd(r, "suma_try_leader", MASTER, A, "100") == 1
+        epochs.append(cmd(r, "suma_leader_info", MASTER)[3])
         poll(lambda: cmd(r, "suma_leader_info", MASTER)[1] is None, what="lease expiry")
-    assert cmd(r, "suma_leader_info", MASTER)[3] == 3
+    assert epochs == sorted(set(epochs)) and epochs[0] > 0
+    assert cmd(r, "suma_leader_info", MASTER)[3] == epochs[-1]
     s.kill9()
     s2 = make_server(aof=True, fsync="always", datadir=s.dir)
     r2 = s2.client()
-    assert cmd(r2, "suma_leader_info", MASTER) == ["vip", None, "epoch", 3, "lease_left_ms", 0]
+    assert cmd(r2, "suma_leader_info", MASTER) == \
+        ["vip", None, "epoch", epochs[-1], "lease_left_ms", 0]
     assert cmd(r2, "suma_try_leader", MASTER, B) == 1
-    assert cmd(r2, "suma_leader_info", MASTER)[:4] == ["vip", B, "epoch", 4]
+    info2 = cmd(r2, "suma_leader_info", MASTER)
+    assert info2[:3] == ["vip", B, "epoch"] and info2[3] > epochs[-1]
 
 
 def test_grace_after_restart(make_server):
@@ -139,8 +153,8 @@ def test_eviction_by_sweep_is_persisted(make_server):
     s = make_server(aof=True, fsync="always", module_args=args)
     r = s.client()
     cmd(r, "suma_keep_alive", MASTER, B)
-    cmd(r, "suma_ci_task", CHANNEL, "PUSH", "{}")
-    assert cmd(r, "suma_ci_task", CHANNEL, "CLAIM", B, "60000")[0] == 1
+    tid = cmd(r, "suma_ci_task", CHANNEL, "PUSH", "{}")
+    assert cmd(r, "suma_ci_task", CHANNEL, "CLAIM", B, "60000")[0] == tid
 
     def evicted():
         cmd(r, "suma_keep_alive", MASTER, A)

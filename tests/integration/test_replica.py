@@ -49,19 +49,24 @@ def test_state_and_events_reach_replica(make_server, subscribe):
     assert [e["type"] for e in events] == ["online", "leader", "online", "kill", "diamond",
                                            "register", "task", "message"]
     assert events[-1]["data"] == {"hello": "replica"}
-    assert [e["seq"] for e in events] == list(range(1, 9))
+    s0 = events[0]["seq"]
+    assert s0 > 0 and [e["seq"] for e in events] == list(range(s0, s0 + 8))
+    epoch, version = events[1]["epoch"], events[4]["version"]
+    assert epoch > 0 and version > 0
     # State reaches the replica; read commands work there.
     poll(lambda: cmd(rr, "suma_diamond_get", CHANNEL, "k") is not None, what="config on replica")
-    assert cmd(rr, "suma_diamond_get", CHANNEL, "k")[:2] == ["v1", 1]
-    assert cmd(rr, "suma_leader_info", MASTER)[:4] == ["vip", A, "epoch", 1]
+    assert cmd(rr, "suma_diamond_get", CHANNEL, "k")[:2] == ["v1", version]
+    assert cmd(p, "suma_diamond_get", CHANNEL, "k")[:2] == ["v1", version]
+    assert cmd(rr, "suma_leader_info", MASTER)[:4] == ["vip", A, "epoch", epoch]
     assert cmd(rr, "suma_vip_list", MASTER) == [A]
     assert cmd(rr, "suma_vip_info", MASTER, B)[:2] == ["state", "drained"]
     assert cmd(rr, "suma_vip_drained", CHANNEL)[0] == B
     assert json.loads(cmd(rr, "suma_vip_server_get", MASTER, A)[0]) == {"r": 1}
     assert cmd(rr, "suma_vip_server_list", "*") == [A]
     assert cmd(rr, "suma_diamond_list", "*") == ["k"]
-    assert [(h[0], h[2]) for h in cmd(rr, "suma_diamond_history", CHANNEL, "k")] == [(1, "v1")]
-    assert cmd(rr, "suma_leader_check", MASTER, "1") == 1
+    assert [(h[0], h[2]) for h in cmd(rr, "suma_diamond_history", CHANNEL, "k")] == \
+        [(version, "v1")]
+    assert cmd(rr, "suma_leader_check", MASTER, str(epoch)) == 1
     gi = cmd(rr, "suma_group_info", MASTER)
     assert dict(zip(gi[0::2], gi[1::2]))["tasks_queued"] == 1
     # The replica's event log equals the primary's, and equals what was published.
@@ -97,8 +102,8 @@ def test_evictions_by_primary_reach_replica(pair, subscribe):
     ev = subscribe(replica)
     cmd(p, "suma_keep_alive", MASTER, A)
     cmd(p, "suma_keep_alive", MASTER, B)
-    cmd(p, "suma_ci_task", CHANNEL, "PUSH", "{}")
-    assert cmd(p, "suma_ci_task", CHANNEL, "CLAIM", B, "60000")[0] == 1
+    tid = cmd(p, "suma_ci_task", CHANNEL, "PUSH", "{}")
+    assert cmd(p, "suma_ci_task", CHANNEL, "CLAIM", B, "60000")[0] == tid
     poll(lambda: rr.zscore(G + ":hosts", B) is not None, what="B on replica")
 
     def b_gone_on_replica():
@@ -107,7 +112,7 @@ def test_evictions_by_primary_reach_replica(pair, subscribe):
     poll(b_gone_on_replica, what="eviction replicated")
     off = ev.wait(lambda e: e["type"] == "offline")
     assert off["vip"] == B and off["reason"] == "expired"
-    ev.wait(lambda e: e["type"] == "task" and e["action"] == "requeue")
+    ev.wait(lambda e: e["type"] == "task" and e["action"] == "requeue" and e["id"] == tid)
     # The requeue done by the sweep is replicated too.
     assert cmd(p, "suma_ci_task", CHANNEL, "STATS") == ["queued", 1, "claimed", 0]
     assert p.execute_command("WAIT", 1, 10000) == 1
@@ -177,11 +182,11 @@ def test_task_queue_reads_on_a_replica_go_through_task_info(pair):
     # suma_ci_task_info serves its reading subcommands there.
     primary, replica = pair
     p, rr = primary.client(), replica.client()
-    cmd(p, "suma_ci_task", CHANNEL, "PUSH", "{}")
+    tid = cmd(p, "suma_ci_task", CHANNEL, "PUSH", "{}")
     assert p.execute_command("WAIT", 1, 10000) == 1
     with pytest.raises(redis.exceptions.ReadOnlyError):
         cmd(rr, "suma_ci_task", CHANNEL, "STATS")
     assert cmd(rr, "suma_ci_task_info", CHANNEL, "STATS") == ["queued", 1, "claimed", 0]
-    assert cmd(rr, "suma_ci_task_info", CHANNEL, "PENDING") == [[1, "{}"]]
+    assert cmd(rr, "suma_ci_task_info", CHANNEL, "PENDING") == [[tid, "{}"]]
     with pytest.raises(redis.ResponseError, match="unknown subcommand 'PUSH'"):
         cmd(rr, "suma_ci_task_info", CHANNEL, "PUSH", "{}")

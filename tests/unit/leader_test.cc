@@ -11,91 +11,99 @@ struct FakeClock {
   void Advance(int64_t ms) { now += ms; }
 };
 
-TEST(TryLeader, FirstCandidateGetsEpochOne) {
+LeaderDecision Try(const LeaderState& s, std::string_view vip, int64_t now, int64_t lease) {
+  auto d = TryLeader(s, vip, now, lease);
+  EXPECT_TRUE(d.ok()) << d.status().reply();
+  return d.ok() ? *d : LeaderDecision{};
+}
+
+TEST(TryLeader, FirstCandidateGetsTheTimeFloor) {
   FakeClock clock;
-  LeaderDecision d = TryLeader(LeaderState{}, "a", clock.now, 1000);
+  LeaderDecision d = Try(LeaderState{}, "a", clock.now, 1000);
   EXPECT_TRUE(d.leader);
   EXPECT_TRUE(d.new_term);
   EXPECT_EQ(d.next.vip, "a");
-  EXPECT_EQ(d.next.epoch, 1);
+  EXPECT_EQ(d.next.epoch, clock.now * 1024);
   EXPECT_EQ(d.next.lease_until, clock.now + 1000);
 }
 
 TEST(TryLeader, OthersAreRefusedWhileTheLeaseRuns) {
   FakeClock clock;
-  LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
+  LeaderState s = Try(LeaderState{}, "a", clock.now, 1000).next;
   clock.Advance(999);
-  LeaderDecision d = TryLeader(s, "b", clock.now, 1000);
+  LeaderDecision d = Try(s, "b", clock.now, 1000);
   EXPECT_FALSE(d.leader);
   EXPECT_FALSE(d.new_term);
 }
 
 TEST(TryLeader, RenewalKeepsTheEpoch) {
   FakeClock clock;
-  LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
+  LeaderState s = Try(LeaderState{}, "a", clock.now, 1000).next;
   clock.Advance(500);
-  LeaderDecision d = TryLeader(s, "a", clock.now, 2000);
+  LeaderDecision d = Try(s, "a", clock.now, 2000);
   EXPECT_TRUE(d.leader);
   EXPECT_FALSE(d.new_term);
-  EXPECT_EQ(d.next.epoch, 1);
+  EXPECT_EQ(d.next.epoch, s.epoch);
   EXPECT_EQ(d.next.lease_until, clock.now + 2000);
 }
 
 TEST(TryLeader, ExpiredLeaseGoesToTheNextCandidateWithAHigherEpoch) {
   FakeClock clock;
-  LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
+  LeaderState s = Try(LeaderState{}, "a", clock.now, 1000).next;
   clock.Advance(1000);  // lease_until == now: the lease's last millisecond
   EXPECT_EQ(s.Current(clock.now), "a");
-  EXPECT_FALSE(TryLeader(s, "b", clock.now, 1000).leader);
+  EXPECT_FALSE(Try(s, "b", clock.now, 1000).leader);
   clock.Advance(1);  // past it: expired
   EXPECT_EQ(s.Current(clock.now), "");
-  LeaderDecision d = TryLeader(s, "b", clock.now, 1000);
+  LeaderDecision d = Try(s, "b", clock.now, 1000);
   EXPECT_TRUE(d.leader);
   EXPECT_TRUE(d.new_term);
-  EXPECT_EQ(d.next.epoch, 2);
+  EXPECT_EQ(d.next.epoch, clock.now * 1024);
+  EXPECT_GT(d.next.epoch, s.epoch);
 }
 
 TEST(TryLeader, TheSameHostReturningAfterExpiryGetsANewEpoch) {
   FakeClock clock;
-  LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
+  LeaderState s = Try(LeaderState{}, "a", clock.now, 1000).next;
   clock.Advance(5000);
-  LeaderDecision d = TryLeader(s, "a", clock.now, 1000);
+  LeaderDecision d = Try(s, "a", clock.now, 1000);
   EXPECT_TRUE(d.new_term);
-  EXPECT_EQ(d.next.epoch, 2);
+  EXPECT_GT(d.next.epoch, s.epoch);
 }
 
 TEST(RenewIfLeader, OnlyTheCurrentHolderRenews) {
   FakeClock clock;
-  LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
+  LeaderState s = Try(LeaderState{}, "a", clock.now, 1000).next;
   clock.Advance(400);
   LeaderState next;
   EXPECT_FALSE(RenewIfLeader(s, "b", clock.now, &next));
   ASSERT_TRUE(RenewIfLeader(s, "a", clock.now, &next));
   EXPECT_EQ(next.lease_until, clock.now + 1000);
-  EXPECT_EQ(next.epoch, 1);
+  EXPECT_EQ(next.epoch, s.epoch);
   clock.Advance(5000);
   EXPECT_FALSE(RenewIfLeader(next, "a", clock.now, &next));
 }
 
 TEST(Fencing, OnlyTheCurrentEpochPasses) {
   FakeClock clock;
-  LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
-  EXPECT_TRUE(EpochIsCurrent(s, 1, clock.now));
+  LeaderState s = Try(LeaderState{}, "a", clock.now, 1000).next;
+  int64_t first = s.epoch;
+  EXPECT_TRUE(EpochIsCurrent(s, first, clock.now));
   clock.Advance(1500);
-  EXPECT_FALSE(EpochIsCurrent(s, 1, clock.now));  // lapsed
-  s = TryLeader(s, "b", clock.now, 1000).next;
-  EXPECT_FALSE(EpochIsCurrent(s, 1, clock.now));
-  EXPECT_TRUE(EpochIsCurrent(s, 2, clock.now));
+  EXPECT_FALSE(EpochIsCurrent(s, first, clock.now));  // lapsed
+  s = Try(s, "b", clock.now, 1000).next;
+  EXPECT_FALSE(EpochIsCurrent(s, first, clock.now));
+  EXPECT_TRUE(EpochIsCurrent(s, s.epoch, clock.now));
   EXPECT_EQ(LeaseLeft(s, clock.now), 1000);
 }
 
 TEST(Fencing, ResignedStateKeepsTheLastEpoch) {
   FakeClock clock;
-  LeaderState s = TryLeader(LeaderState{}, "a", clock.now, 1000).next;
+  LeaderState s = Try(LeaderState{}, "a", clock.now, 1000).next;
   s.vip.clear();
   s.lease_until = 0;
   EXPECT_EQ(LeaseLeft(s, clock.now), 0);
-  EXPECT_EQ(TryLeader(s, "a", clock.now, 1000).next.epoch, 2);
+  EXPECT_EQ(Try(s, "a", clock.now, 1000).next.epoch, s.epoch + 1);  // same ms: last + 1
 }
 
 }  // namespace
@@ -128,20 +136,29 @@ TEST(LeaseEncoding, RoundTripsAndRejectsGarbage) {
 namespace suma {
 namespace {
 
-TEST(EpochFloor, FirstTenureAfterPromotionJumpsAboveAnythingTheOldPrimaryGranted) {
-  // The old primary was promoted at t1 and granted epochs 1024*t1 + k; the
-  // replica saw only some of them. Promoted at t2 > t1, it starts above all.
+TEST(TryLeader, FirstTenureAfterPromotionJumpsAboveAnythingTheOldPrimaryGranted) {
+  // The old primary granted epochs up to 1024*t1 + k; the promoted replica saw
+  // only some of them. Its first grant, at t2 > t1, is above all of them.
   int64_t t1 = 1'700'000'000'000, t2 = t1 + 5000;
   LeaderState replica_copy;
-  replica_copy.epoch = EpochFloor(t1) + 10;
-  int64_t granted_by_old_primary = EpochFloor(t1) + 4999;  // one grant per ms since t1
-  LeaderDecision d = TryLeader(replica_copy, "b", t2, 1000, EpochFloor(t2));
+  replica_copy.epoch = t1 * 1024 + 10;
+  int64_t granted_by_old_primary = t1 * 1024 + 1023;  // a burst in one ms
+  LeaderDecision d = Try(replica_copy, "b", t2, 1000);
   EXPECT_GT(d.next.epoch, granted_by_old_primary);
-  // Later tenures count on from there.
-  d.next.lease_until = 0;
-  EXPECT_EQ(TryLeader(d.next, "c", t2 + 1, 1000, EpochFloor(t2)).next.epoch, d.next.epoch + 1);
-  // Without a promotion the floor is 0 and epochs count 1, 2, 3.
-  EXPECT_EQ(TryLeader(LeaderState{}, "a", t2, 1000).next.epoch, 1);
+}
+
+TEST(TryLeader, ADeletedMetaKeyCannotMakeAnEpochRepeat) {
+  FakeClock clock;
+  LeaderState s = Try(LeaderState{}, "a", clock.now, 1000).next;
+  clock.Advance(1);
+  LeaderDecision again = Try(LeaderState{}, "b", clock.now, 1000);  // G:meta was lost
+  EXPECT_GT(again.next.epoch, s.epoch);
+}
+
+TEST(TryLeader, AHandWrittenMaximalEpochIsAnErrorNotAWrap) {
+  LeaderState s;
+  s.epoch = INT64_MAX;
+  EXPECT_FALSE(TryLeader(s, "a", 1000, 1000).ok());
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ def test_only_wait_confirmed_epochs_survive_a_failover():
         p.execute_command("CLIENT", "KILL", "TYPE", "replica")
         assert cmd(p, "suma_try_leader", MK, "host-b", 60000) == 1
         unconfirmed = leader_info(p, MK)["epoch"]
-        assert unconfirmed == confirmed + 1
+        assert unconfirmed > confirmed
         assert p.execute_command("WAIT", 1, 300) == 0  # B must not act on it
         primary.kill9()
         replica.proc.send_signal(signal.SIGCONT)

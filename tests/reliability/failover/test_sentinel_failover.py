@@ -260,8 +260,13 @@ def topology(request):
 def seed_state(r):
     assert cmd(r, "suma_vip_kill", CH, DRAINED) == 1
     configs = {"cfg.%d" % i: "value-%d" % i for i in range(5)}
+    versions = {}
     for k, v in configs.items():
         assert cmd(r, "suma_diamond_publish", CH, k, v) == 1
+        versions[k] = cmd(r, "suma_diamond_get", CH, k)[1]
+        assert versions[k] > 0
+    # Each value is the version the server granted, with its expected value.
+    configs = {k: (v, versions[k]) for k, v in configs.items()}
     cmd(r, "suma_vip_register", MK, "10.9.0.1:80", '{"role":"db"}')
     tasks = [cmd(r, "suma_ci_task", CH, "PUSH", json.dumps({"n": i})) for i in range(5)]
     claimed = cmd(r, "suma_ci_task", CH, "CLAIM", CLAIMER, 600000)[0]
@@ -273,8 +278,8 @@ def seed_state(r):
 def check_state(r, configs, tasks, claimed):
     assert DRAINED in cmd(r, "suma_vip_drained", CH)[0::2]
     assert cmd(r, "suma_vip_info", MK, DRAINED)[1] == "drained"
-    for k, v in configs.items():
-        assert cmd(r, "suma_diamond_get", CH, k)[:2] == [v, 1], k
+    for k, (v, version) in configs.items():
+        assert cmd(r, "suma_diamond_get", CH, k)[:2] == [v, version], k
     assert cmd(r, "suma_vip_server_get", MK, "10.9.0.1:80")[0] == '{"role":"db"}'
     assert [t[0] for t in cmd(r, "suma_ci_task", CH, "PENDING")] == tasks[1:]
     assert [(c[0], c[1]) for c in cmd(r, "suma_ci_task", CH, "CLAIMED")] == [(claimed, CLAIMER)]
