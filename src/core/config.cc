@@ -38,11 +38,7 @@ Status SetTenant(std::string_view v, Config* cfg) {
   std::string group = std::string(v.substr(0, sp)) + "_" + std::string(v.substr(sp + 1));
   auto parsed = ParseGroup(group, false);
   // Name the argument: "invalid group" alone would not say which one is wrong.
-  if (!parsed.ok()) {
-    std::string_view why = parsed.status().reply();
-    if (why.substr(0, 4) == "ERR ") why.remove_prefix(4);
-    return err::Syntax("tenant: " + std::string(why));
-  }
+  if (!parsed.ok()) return err::Syntax("tenant: " + parsed.status().message());
   // The tenant must be the group itself: not braced, and not a name that
   // ParseGroup would shorten ("x mastermaster" is group x_master).
   if (parsed->tagged || parsed->name != group)
