@@ -119,6 +119,9 @@ def verdict(r, target, higher_better=True):
     return "**missed by %.0f%%**" % miss
 
 
+OTHERS_MARKER = "<!-- Sections below are written by other benchmark scripts; bench/run.sh keeps them. -->"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
@@ -450,8 +453,18 @@ def main():
                 w(line)
     w("```\n")
     os.makedirs(os.path.join(a.out, "img"), exist_ok=True)
-    with open(os.path.join(a.out, "benchmarks.md"), "w") as f:
+    # Sections below the marker come from other benchmark scripts (image
+    # start-up, fleet, resharding, hot-path instructions): keep them.
+    md = os.path.join(a.out, "benchmarks.md")
+    kept = ""
+    if os.path.exists(md):
+        with open(md) as f:
+            old = f.read()
+        if OTHERS_MARKER in old:
+            kept = old[old.index(OTHERS_MARKER):]
+    with open(md, "w") as f:
         f.write("\n".join(out))
+        f.write("\n" + (kept or OTHERS_MARKER + "\n"))
 
     # ---------------------------------------------------------------- plot
     dat = os.path.join(a.results, "plot.dat")
