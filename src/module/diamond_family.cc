@@ -15,7 +15,7 @@
 #include "module/common.h"
 #include "module/group_state.h"
 #include "module/listing.h"
-#include "module/options.h"
+#include "module/epoch_guard.h"
 #include "module/txn.h"
 
 namespace suma::mod {

@@ -27,6 +27,7 @@
 #include "module/eviction.h"
 #include "module/group_keys.h"
 #include "module/group_state.h"
+#include "module/tasks_family.h"
 #include "module/slots.h"
 #include "module/txn.h"
 

@@ -1,4 +1,5 @@
 #include "module/group_state.h"
+#include "module/tasks_family.h"
 
 #include <cstring>
 #include <limits>

@@ -87,19 +87,4 @@ void RenewLease(Txn& txn, rm::Str* meta_key, const LeaderState& cur, const Leade
 // Writes the leader fields of `s` to G:meta.
 void StoreLeader(Txn& txn, const Group& g, const LeaderState& s);
 
-// Ok when epoch names the group's current, unexpired leadership (IFEPOCH).
-Status CheckEpochGuard(rm::Ctx* ctx, const Group& g, int64_t epoch);
-
-// Requeues every task claimed by vip (tasks family). Does nothing when a task
-// key holds the wrong type (see CheckTaskKeyTypes).
-void RequeueClaimsOf(Txn& txn, const Group& g, std::string_view vip, int64_t now);
-
-// Requeues claims whose lease has run out (the sweep, and every CLAIM), with a
-// "task" event action "requeue" reason "lease". Cheap when nothing is claimed.
-void RequeueLapsedClaims(Txn& txn, const Group& g, int64_t now);
-
-// Ok when the group's task keys are empty or of their types (tasks family);
-// commands that may requeue claims check it before their first write.
-Status CheckTaskKeyTypes(rm::Ctx* ctx, const Group& g);
-
 }  // namespace suma::mod

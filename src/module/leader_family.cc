@@ -6,6 +6,7 @@
 #include "core/numbers.h"
 #include "module/command_table.h"
 #include "module/common.h"
+#include "module/epoch_guard.h"
 #include "module/group_state.h"
 
 namespace suma::mod {
@@ -112,13 +113,6 @@ int CmdLeaderCheck(rm::Ctx* ctx, rm::Str** argv, int argc) {
 
 }  // namespace
 
-Status CheckEpochGuard(rm::Ctx* ctx, const Group& g, int64_t epoch) {
-  int64_t now = NowMs();
-  LeaderState st = LoadLeader(ctx, g);
-  if (!EpochIsCurrent(st, epoch, now))
-    return err::Fenced(epoch, st.Current(now).empty() ? 0 : st.epoch);
-  return Status::Ok();
-}
 
 namespace {
 

@@ -4,6 +4,7 @@
 #include "module/command_table.h"
 #include "module/common.h"
 #include "module/group_state.h"
+#include "module/tasks_family.h"
 
 namespace suma::mod {
 namespace {

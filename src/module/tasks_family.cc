@@ -19,7 +19,8 @@
 #include "module/command_table.h"
 #include "module/common.h"
 #include "module/group_state.h"
-#include "module/options.h"
+#include "module/tasks_family.h"
+#include "module/epoch_guard.h"
 #include "module/txn.h"
 
 namespace suma::mod {
