@@ -5,6 +5,8 @@
 #include <map>
 #include <sstream>
 
+#include "core/net.h"
+
 namespace console {
 namespace {
 
@@ -62,10 +64,6 @@ bool ReadSecret(const std::string& path, std::string* out) {
 
 }  // namespace
 
-bool IsLoopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
-}
-
 bool ParseOptions(int argc, char** argv, Options* o, std::string* err) {
   std::map<std::string, std::string> v;
   for (const auto& [name, flag] : Flags())
@@ -122,7 +120,7 @@ bool ParseOptions(int argc, char** argv, Options* o, std::string* err) {
   if (v.count("--session-ttl")) o->session_ttl_s = std::atoll(v["--session-ttl"].c_str());
   if (o->session_ttl_s <= 0) o->session_ttl_s = 43200;
   o->cookie_secure = v.count("--cookie-secure") && v["--cookie-secure"] != "0";
-  if (o->password.empty() && !IsLoopback(o->listen_host)) {
+  if (o->password.empty() && !suma::IsLoopbackHost(o->listen_host)) {
     *err = "refusing to listen on " + o->listen_host +
            " without a console password (--password, --password-file or SUMA_CONSOLE_PASSWORD)";
     return false;

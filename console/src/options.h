@@ -38,6 +38,4 @@ struct Options {
 // "--help" sets *err to the usage text and returns false.
 bool ParseOptions(int argc, char** argv, Options* o, std::string* err);
 
-bool IsLoopback(const std::string& host);
-
 }  // namespace console

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_text.h"
 #include "core/status.h"
 
 namespace suma {
@@ -35,8 +36,5 @@ class EventBuilder {
   void Name(std::string_view name);
   std::string out_;
 };
-
-// Appends s to out as a JSON string literal with escapes; s must be UTF-8.
-void AppendJsonString(std::string& out, std::string_view s);
 
 }  // namespace suma
