@@ -27,7 +27,7 @@ std::string GroupSnapshotJson(RedisConn& c, const std::string& group);
 // Newest-first history of one config key as JSON [{version, ts_ms, value|null}].
 std::string ConfigHistoryJson(RedisConn& c, const std::string& group, const std::string& key);
 
-struct ActionResult {
+struct [[nodiscard]] ActionResult {
   int http_status = 200;
   std::string json;  // {"ok":true,...} or {"ok":false,"error":"..."}
 };

@@ -11,7 +11,7 @@ namespace console {
 namespace {
 
 const char kUsage[] =
-    "usage: suma-console [--listen HOST:PORT] [--redis HOST:PORT] [--redis-user U]\n"
+    "usage: suma-console --version | [--listen HOST:PORT] [--redis HOST:PORT] [--redis-user U]\n"
     "  [--redis-password PW | --redis-password-file F] [--user U]\n"
     "  [--password PW | --password-file F] [--metrics-token T] [--session-ttl S] [--cookie-secure]\n"
     "Every flag also reads an environment variable (see console/src/options.h).\n";

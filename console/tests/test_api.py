@@ -15,7 +15,7 @@ import pytest
 
 from console_support import CMD, CONSOLE_BIN, Console, Http, RedisServer, free_port, metric, \
     parse_metrics, wait_until
-from suma_fixtures import make_server  # noqa: E402,F401 (path set by console_support)
+from suma_testing.fixtures import make_server  # noqa: E402,F401 (path set by console_support)
 
 G = "agent.zy_test"
 

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from conftest import CHANNEL, MASTER, G, assert_event, cmd, poll
+from conftest import CHANNEL, MASTER, G, assert_event, cmd, wait_until
 
 A, B, C = "10.0.0.1:9001", "10.0.0.2:9001", "10.0.0.3:9001"
 
@@ -51,7 +51,7 @@ def test_lease_argument_and_expiry_gives_next_epoch(r, server, subscribe):
         took, info = p.execute()
     assert took == 1
     assert info[:4] == ["vip", A, "epoch", 1] and 0 < info[5] <= 300
-    poll(lambda: leader_info(r)[1] is None, what="lease expiry")
+    wait_until(lambda: leader_info(r)[1] is None, what="lease expiry")
     # Nobody leads, the last granted epoch is still reported.
     assert leader_info(r) == ["vip", None, "epoch", 1, "lease_left_ms", 0]
     assert cmd(r, "suma_try_leader", MASTER, B) == 1
@@ -62,7 +62,7 @@ def test_lease_argument_and_expiry_gives_next_epoch(r, server, subscribe):
 
 def test_same_leader_after_its_own_lease_lapsed_gets_new_epoch(r):
     assert cmd(r, "suma_try_leader", MASTER, A, "100") == 1
-    poll(lambda: leader_info(r)[1] is None, what="lease expiry")
+    wait_until(lambda: leader_info(r)[1] is None, what="lease expiry")
     assert cmd(r, "suma_try_leader", MASTER, A) == 1
     assert leader_info(r)[:4] == ["vip", A, "epoch", 2]
 
@@ -123,7 +123,7 @@ def test_epochs_strictly_increase_over_many_tenures(r):
         if i % 2:
             assert cmd(r, "suma_leader_resign", MASTER, v) == 1
         else:
-            poll(lambda: leader_info(r)[1] is None, what="lease expiry")
+            wait_until(lambda: leader_info(r)[1] is None, what="lease expiry")
         assert leader_info(r)[3] == seen[-1]
     assert seen == list(range(1, 10))
 
@@ -135,7 +135,7 @@ def test_leader_check_and_fencing(r, raw):
         p.execute_command("sumavlib.suma_try_leader", MASTER, A, "200")
         p.execute_command("sumavlib.suma_leader_check", MASTER, "1")
         assert p.execute() == [1, 1]
-    poll(lambda: leader_info(r)[1] is None, what="lease expiry")
+    wait_until(lambda: leader_info(r)[1] is None, what="lease expiry")
     assert cmd(r, "suma_try_leader", MASTER, B) == 1
     assert raw.error("sumavlib.suma_leader_check", MASTER, "1") == \
         "FENCED epoch 1 is not the current leadership (current epoch 2)"
@@ -148,7 +148,7 @@ def test_ifepoch_guards_writes_atomically(r, server, raw):
         p.execute_command("sumavlib.suma_diamond_publish", CHANNEL, "k", "v1", "IFEPOCH", "1")
         p.execute_command("sumavlib.suma_diamond_cas", CHANNEL, "k", "1", "v2", "ifepoch", "1")
         assert p.execute() == [1, 1, 1]
-    poll(lambda: leader_info(r)[1] is None, what="lease expiry")
+    wait_until(lambda: leader_info(r)[1] is None, what="lease expiry")
     assert cmd(r, "suma_try_leader", MASTER, B) == 1
     from conftest import snapshot
     before = snapshot(server)

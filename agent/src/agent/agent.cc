@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include "agent/log.h"
+#include "suma_version.h"
 
 namespace suma::agent {
 
@@ -55,6 +56,7 @@ bool Agent::Init(std::string* error) {
 
 void Agent::Start() {
   Log(Level::Info, "agent.start")
+      .Kv("version", kVersion)
       .Kv("group", cfg_.group)
       .Kv("vip", cfg_.vip)
       .Kv("server", cfg_.client.server ? cfg_.client.server->str()

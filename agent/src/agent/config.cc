@@ -316,7 +316,7 @@ LoadResult LoadConfig(int argc, char** argv, const std::map<std::string, std::st
 
 std::string HelpText() {
   std::string h =
-      "usage: suma-agent [--option value | --option=value]...\n"
+      "usage: suma-agent [--option value | --option=value]... | --version\n"
       "\n"
       "Joins this host to its sumavlib group: heartbeats, leader election with\n"
       "hooks, HTTP health that turns 503 when drained, config files, broadcast\n"

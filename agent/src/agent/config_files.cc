@@ -11,11 +11,9 @@ bool ConfigFiles::Load() {
   return dir_.Load(&err);
 }
 
-bool ConfigFiles::Save(int64_t seq, int64_t ts) {
+void ConfigFiles::Save(int64_t seq, int64_t ts) {
   std::string err;
-  if (dir_.Save(seq, ts, &err)) return true;
-  Log(Level::Error, "state.save_failed").Kv("error", err);
-  return false;
+  if (!dir_.Save(seq, ts, &err)) Log(Level::Error, "state.save_failed").Kv("error", err);
 }
 
 bool ConfigFiles::Exists(const std::string& key) const {

@@ -22,8 +22,10 @@ class ConfigFiles {
 
   // Loads .suma-state; false when there is none (first start).
   [[nodiscard]] bool Load();
-  // Persists the position and the versions; false (logged) on failure.
-  bool Save(int64_t seq, int64_t ts);
+  // Persists the position and the versions. A failure is logged and not
+  // fatal: the next save writes everything again, and a restart from the
+  // older position replays events the recorded versions make harmless.
+  void Save(int64_t seq, int64_t ts);
 
   // Writes key's file; quiet: record the version without a reload (the file
   // already held the value).

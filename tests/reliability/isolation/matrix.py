@@ -4,14 +4,6 @@ isolation matrix (docs/security.md). Each entry: (name, argv builder).
 Commands that name a group declare it as their key, so ACL key patterns and
 the tenant lock both see it; the listings are keyless and take GROUP.
 """
-import os
-import sys
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-RELIABILITY = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(RELIABILITY, "hostile"))
-sys.path.insert(0, os.path.join(os.path.dirname(RELIABILITY), "support"))
-
 VIP = "10.0.0.7:9001"
 
 KEYED = [

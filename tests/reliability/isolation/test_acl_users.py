@@ -15,8 +15,8 @@ import pytest
 
 import matrix
 from matrix import KEYED, LISTINGS, keyed_commands
-from redis_server import RedisServer
-from resp import Conn, plain
+from suma_testing import RedisServer
+from suma_testing.resp import Conn, plain
 
 TENANTS = {"t1": "agent.zy", "t2": "agent.yy"}
 SERVER = {"agent.zy": "10.1.0.1:1", "agent.yy": "10.2.0.1:1"}  # registered by each

@@ -10,8 +10,8 @@ import pytest
 
 import matrix
 from matrix import KEYED, LISTINGS, keyed_commands
-from redis_server import RedisServer
-from resp import Conn, plain
+from suma_testing import RedisServer
+from suma_testing.resp import Conn, plain
 
 OWN = ["agent.zy_test", "{agent.zy_test}"]
 OTHERS = ["agent.yy_test", "{agent.yy_test}", "agent.zy_prod", "agent.zy_test2", "agent.zy",

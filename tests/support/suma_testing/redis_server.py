@@ -1,4 +1,4 @@
-"""Starts real redis-server processes with sumavlib for the integration suites.
+"""Starts real redis-server processes with sumavlib for every suite.
 
 RedisServer(...) picks a free loopback port, writes its data into a temp
 directory, waits until PING answers and stops the process on stop().
@@ -14,12 +14,12 @@ import time
 
 import redis
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 MODULE = os.environ.get("SUMAVLIB", os.path.join(ROOT, "build", "sumavlib.so"))
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
-def poll(fn, timeout=10.0, interval=0.05, what="condition", on_fail=None):
+def wait_until(fn, timeout=10.0, interval=0.05, what="condition", on_fail=None):
     """Calls fn until it returns a truthy value and returns that value; fails
     with AssertionError (plus on_fail()'s text, if given) once timeout seconds
     have passed. The deadline only bounds a wait: no test asserts how long
