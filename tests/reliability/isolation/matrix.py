@@ -62,6 +62,6 @@ def keyed_commands(group):
 
 def all_module_commands(conn):
     """Names of every command the loaded module registered (COMMAND LIST)."""
-    from resp import plain
+    from suma_testing.resp import plain
     names = plain(conn.call("COMMAND", "LIST", "FILTERBY", "MODULE", "sumavlib"))
     return sorted(n.decode() for n in names)
