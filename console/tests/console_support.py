@@ -16,7 +16,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-from suma_testing import RedisServer, free_port, wait_until  # noqa: F401
+from suma_testing import RedisServer, free_port, stop_process, wait_until  # noqa: F401
 
 CONSOLE_BIN = os.environ.get("SUMA_CONSOLE_BIN",
                              os.path.join(ROOT, "build", "console", "suma-console"))
@@ -56,13 +56,7 @@ class Console:
     def stop(self):
         """Stops with SIGTERM; returns the seconds it took to exit."""
         t0 = time.time()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         os.unlink(self.logfile.name)
         return time.time() - t0
 

@@ -65,3 +65,16 @@ def all_module_commands(conn):
     from suma_testing.resp import plain
     names = plain(conn.call("COMMAND", "LIST", "FILTERBY", "MODULE", "sumavlib"))
     return sorted(n.decode() for n in names)
+
+
+def snapshot(c):
+    """Every key with its serialized value (c: a suma_testing.resp.Conn), to
+    prove that refusals change nothing."""
+    from suma_testing.resp import plain
+    out, cursor = {}, b"0"
+    while True:
+        cursor, keys = plain(c.call("SCAN", cursor, "COUNT", "1000"))
+        for k in keys:
+            out[k] = plain(c.call("DUMP", k))
+        if cursor == b"0":
+            return out

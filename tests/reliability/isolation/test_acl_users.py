@@ -65,14 +65,10 @@ def login(s, user):
 
 def snapshot(s):
     c = Conn(s.port)
-    out, cursor = {}, b"0"
-    while True:
-        cursor, keys = plain(c.call("SCAN", cursor, "COUNT", "1000"))
-        for k in keys:
-            out[k] = plain(c.call("DUMP", k))
-        if cursor == b"0":
-            c.close()
-            return out
+    try:
+        return matrix.snapshot(c)
+    finally:
+        c.close()
 
 
 def test_matrix_covers_every_module_command(srv):

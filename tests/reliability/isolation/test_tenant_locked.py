@@ -9,7 +9,7 @@ before the lock was set.
 import pytest
 
 import matrix
-from matrix import KEYED, LISTINGS, keyed_commands
+from matrix import KEYED, LISTINGS, keyed_commands, snapshot
 from suma_testing import RedisServer
 from suma_testing.resp import Conn, plain
 
@@ -46,17 +46,6 @@ def c(srv):
     conn = Conn(srv.port)
     yield conn
     conn.close()
-
-
-def snapshot(c):
-    """Every key with its serialized value: to prove refusals change nothing."""
-    out, cursor = {}, b"0"
-    while True:
-        cursor, keys = plain(c.call("SCAN", cursor, "COUNT", "1000"))
-        for k in keys:
-            out[k] = plain(c.call("DUMP", k))
-        if cursor == b"0":
-            return out
 
 
 def test_matrix_covers_every_module_command(c):

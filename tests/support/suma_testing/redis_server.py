@@ -35,6 +35,18 @@ def wait_until(fn, timeout=10.0, interval=0.05, what="condition", on_fail=None):
     raise AssertionError("timed out waiting for %s (last value %r)%s" % (what, last, detail))
 
 
+def stop_process(proc, timeout=15):
+    """SIGTERM, then SIGKILL if proc has not exited after timeout seconds."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -103,12 +115,8 @@ class RedisServer:
             self.proc.wait()
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill9()
+        if self.proc:
+            stop_process(self.proc, timeout=10)
 
     def cleanup(self):
         self.stop()
