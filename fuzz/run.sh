@@ -23,7 +23,7 @@ skip() {
     *) echo "FAILED: fuzz: CI must run this, but it would be skipped: $1"; exit 1 ;;
   esac
 }
-targets=(fuzz_names fuzz_glob fuzz_numbers fuzz_json fuzz_event fuzz_config fuzz_lease)
+targets=(fuzz_names fuzz_glob fuzz_numbers fuzz_json fuzz_event fuzz_config fuzz_lease fuzz_shared)
 
 if [ "$mode" = build ]; then
   cxx="$(command -v clang++ || true)"

@@ -21,7 +21,8 @@ std::optional<EventView> EventView::Parse(std::string_view json) {
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
     m.value.Accept(w);
     f.raw.assign(buf.GetString(), buf.GetSize());
-    ev.fields_[std::string(m.name.GetString(), m.name.GetStringLength())] = std::move(f);
+    // A repeated name keeps its first value, as RapidJSON's FindMember does.
+    ev.fields_.emplace(std::string(m.name.GetString(), m.name.GetStringLength()), std::move(f));
   }
   return ev;
 }

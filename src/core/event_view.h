@@ -14,6 +14,7 @@ class EventView {
  public:
   // The event in json: a JSON object with an integer "seq". nullopt for
   // anything else (not JSON, another publisher's message on the channel).
+  // A name given twice keeps its first value.
   static std::optional<EventView> Parse(std::string_view json);
 
   int64_t seq() const { return Int("seq"); }

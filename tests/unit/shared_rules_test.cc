@@ -73,6 +73,13 @@ TEST(EventView, ReadsFieldsByParsing) {
   EXPECT_FALSE(e->OptStr("seq"));
 }
 
+TEST(EventView, RepeatedNameKeepsItsFirstValue) {
+  auto e = EventView::Parse(R"({"seq":1,"type":"a","seq":3,"type":"b"})");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->seq(), 1);
+  EXPECT_EQ(e->type(), "a");
+}
+
 TEST(EventView, RejectsWhatIsNotAnEvent) {
   EXPECT_FALSE(EventView::Parse("hello"));
   EXPECT_FALSE(EventView::Parse("[1]"));
