@@ -4,8 +4,9 @@
 #   fuzz/run.sh --build DIR          build into DIR (ctest uses <build>/fuzz-clang)
 #   fuzz/run.sh --prebuilt DIR       targets already built in DIR (SUMA_FUZZ=ON tree)
 # Time per target: SUMA_FUZZ_SECONDS, default 8 s; with SUMA_LONG=1, 300 s.
-# Exits 77 (ctest: skipped) when clang or libFuzzer is not installed, 1 when a
-# target crashed or broke an invariant (the input is kept under DIR/artifacts).
+# Exits 77 (ctest: skipped) when clang or libFuzzer is not installed (1 under
+# CI, which has them: a skip there is a failure), 1 when a target crashed or
+# broke an invariant (the input is kept under DIR/artifacts).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 mode=build
@@ -16,16 +17,22 @@ secs="${SUMA_FUZZ_SECONDS:-}"
 if [ -z "$secs" ]; then
   if [ "${SUMA_LONG:-0}" = "1" ]; then secs=300; else secs=8; fi
 fi
-targets=(fuzz_names fuzz_glob fuzz_numbers fuzz_json fuzz_event fuzz_config fuzz_lease)
+skip() {
+  case "${CI:-}" in
+    ""|0|false|FALSE|no) echo "SKIPPED: fuzz: $1"; exit 77 ;;
+    *) echo "FAILED: fuzz: CI must run this, but it would be skipped: $1"; exit 1 ;;
+  esac
+}
+targets=(fuzz_names fuzz_glob fuzz_numbers fuzz_json fuzz_event fuzz_config fuzz_lease fuzz_shared)
 
 if [ "$mode" = build ]; then
   cxx="$(command -v clang++ || true)"
-  if [ -z "$cxx" ]; then echo "fuzz: clang++ not installed (scripts/deps-test.txt: clang); skipped"; exit 77; fi
+  if [ -z "$cxx" ]; then skip "clang++ not installed (scripts/deps-test.txt: clang)"; fi
   cmake -S "$here" -B "$dir" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$dir" -j2 --target fuzzers >/dev/null
 fi
 for t in "${targets[@]}"; do
-  if [ ! -x "$dir/$t" ]; then echo "fuzz: $dir/$t was not built (clang/libFuzzer missing?); skipped"; exit 77; fi
+  if [ ! -x "$dir/$t" ]; then skip "$dir/$t was not built (clang/libFuzzer missing?)"; fi
 done
 
 mkdir -p "$dir/artifacts"

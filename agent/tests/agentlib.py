@@ -11,15 +11,13 @@ import os
 import signal
 import stat
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-from redis_server import RedisServer, free_port, poll  # noqa: E402,F401
+from suma_testing import RedisServer, free_port, wait_until  # noqa: F401
 
 AGENT = os.environ.get("SUMA_AGENT", os.path.join(ROOT, "build", "agent", "suma-agent"))
 GROUP = "agent.zy_test"
@@ -29,10 +27,6 @@ MODULE_ARGS = ["host-ttl-ms", 900, "lease-ms", 900, "task-lease-ms", 900]
 TIMING = ["--host-ttl-ms", "900", "--lease-ms", "900", "--task-lease-ms", "900",
           "--task-poll-ms", "100", "--reconnect-min-ms", "50", "--reconnect-max-ms", "400",
           "--command-timeout-ms", "2000"]
-
-
-def wait_until(what, fn, timeout=30.0, on_fail=None):
-    return poll(fn, timeout, 0.05, what, on_fail)
 
 
 def write_hook(path, body):
@@ -84,7 +78,8 @@ class Agent:
         log = open(self.log_path, "a")
         self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
-        wait_until("agent health endpoint", lambda: self.health() is not None, 10, self.log)
+        wait_until(lambda: self.health() is not None, 10, what="agent health endpoint",
+                   on_fail=self.log)
         return self
 
     def http(self, path):
@@ -114,7 +109,7 @@ class Agent:
             return "(no agent log)"
 
     def wait(self, what, fn, timeout=30.0):
-        return wait_until(what, fn, timeout, self.log)
+        return wait_until(fn, timeout, what=what, on_fail=self.log)
 
     def terminate(self, timeout=15):
         if not self.proc or self.proc.poll() is not None:

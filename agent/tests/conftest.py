@@ -1,11 +1,7 @@
-import os
-import sys
-
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agentlib import MODULE_ARGS, Agent, RedisServer  # noqa: E402,F401
-from suma_fixtures import make_server, r  # noqa: E402,F401
+from agentlib import MODULE_ARGS, Agent, RedisServer  # noqa: F401
+from suma_testing.fixtures import make_server, r  # noqa: F401
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Config: every diamond value of the group becomes a file (atomically
 replaced), and the reload hook runs once per change with key and version."""
 import os
+import shutil
 
 from agentlib import CHANNEL, lines, recorder
 
@@ -55,3 +56,56 @@ def test_existing_configs_are_synced_on_first_start(server, r, agents, tmp_path)
     # ... later ones are, with the JSON payload.
     a.wait("message hook", lambda: lines(msg_out) == ['SUMA_PAYLOAD={"new":1}'])
     assert open(os.path.join(a.config_dir, "db.url")).read() == "v2"
+
+
+def _state(a):
+    try:
+        with open(os.path.join(a.config_dir, ".suma-state")) as f:
+            return f.read().split("\n")
+    except FileNotFoundError:
+        return None
+
+
+def test_failed_write_in_a_resync_is_not_applied_and_is_retried(server, r, agents, tmp_path):
+    """A file that cannot be written (a directory stands in its place, which
+    stops root too) leaves the position where it was; once the path is free
+    the agent retries on its own and the hook runs once."""
+    r.execute_command("sumavlib.suma_diamond_publish", CHANNEL, "blocked", "v1")
+    hook, out = recorder(str(tmp_path), "reload", ["SUMA_KEY", "SUMA_VERSION", "SUMA_DELETED"])
+    a = agents(server, args=["--on-config", hook], start=False)
+    blocker = os.path.join(a.config_dir, "blocked")
+    os.makedirs(os.path.join(blocker, "inside"))
+    a.start()
+    a.wait("write failed", lambda: "config.write_failed" in a.log() and
+           "config.resync_failed" in a.log())
+    assert a.status()["applied_seq"] == 0
+    assert _state(a) is None and lines(out) == []
+
+    shutil.rmtree(blocker)
+    head = int(r.hget("agent.zy_test:meta", "seq"))
+    a.wait("retried", lambda: lines(out) == ["SUMA_KEY=blocked SUMA_VERSION=1 SUMA_DELETED=0"])
+    assert open(blocker).read() == "v1"
+    a.wait("position saved", lambda: a.status()["applied_seq"] == head)
+    assert "key blocked 1" in _state(a)
+
+
+def test_failed_delete_is_not_applied_and_is_retried(server, r, agents, tmp_path):
+    hook, out = recorder(str(tmp_path), "reload", ["SUMA_KEY", "SUMA_VERSION", "SUMA_DELETED"])
+    a = agents(server, args=["--on-config", hook])
+    a.wait("connected", lambda: a.status().get("connected"))
+    r.execute_command("sumavlib.suma_diamond_publish", CHANNEL, "k", "v1")
+    path = os.path.join(a.config_dir, "k")
+    a.wait("written", lambda: lines(out) == ["SUMA_KEY=k SUMA_VERSION=1 SUMA_DELETED=0"])
+    before = a.status()["applied_seq"]
+    os.remove(path)
+    os.makedirs(os.path.join(path, "inside"))  # unlink fails with EISDIR, even for root
+    r.execute_command("sumavlib.suma_diamond_delete", CHANNEL, "k")
+    a.wait("delete failed", lambda: "config.delete_failed" in a.log())
+    assert a.status()["applied_seq"] == before
+    assert "key k 1" in _state(a)
+    assert len(lines(out)) == 1
+
+    shutil.rmtree(path)
+    a.wait("retried", lambda: lines(out)[-1:] == ["SUMA_KEY=k SUMA_VERSION=2 SUMA_DELETED=1"])
+    a.wait("applied", lambda: a.status()["applied_seq"] == before + 1)
+    assert "key k 2" in _state(a) and len(lines(out)) == 2

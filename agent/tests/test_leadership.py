@@ -12,8 +12,7 @@ def test_leadership_moves_when_the_leader_is_stopped(server, r, agents, tmp_path
         hooks[vip] = (up_out, down_out)
         made.append(agents(server, name=name, vip=vip, args=["--on-leader", up, "--on-lost-leader", down]))
     # Whichever wins, the other follows.
-    wait_until("one leader", lambda: [x.status().get("leader") for x in made].count(True) == 1, 30,
-               lambda: made[0].log() + made[1].log())
+    wait_until(lambda: [x.status().get("leader") for x in made].count(True) == 1, 30, what="one leader")
     a, b = made if made[0].status()["leader"] else made[::-1]
     b.wait("b follower", lambda: b.status().get("connected"))
     assert not b.status()["leader"]

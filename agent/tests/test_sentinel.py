@@ -27,7 +27,7 @@ class Sentinel:
                     % (self.port, self.dir, self.dir, MASTER, primary_port, MASTER, MASTER))
         self.proc = subprocess.Popen([SENTINEL, conf], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        wait_until("sentinel up", self.ping, 10)
+        wait_until(self.ping, 10, what="sentinel up")
 
     def client(self):
         return redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True, socket_timeout=5)
@@ -60,20 +60,20 @@ def test_agent_follows_a_sentinel_failover(tmp_path, agents):
                           extra=["--replicaof", "127.0.0.1", str(primary.port)])
     sentinels = []
     try:
-        wait_until("replica in sync", lambda: primary.client().info("replication")
-                   .get("connected_slaves") == 1, 15)
+        wait_until(lambda: primary.client().info("replication")
+                   .get("connected_slaves") == 1, 15, what="replica in sync")
         sentinels = [Sentinel(tmp_path, primary.port) for _ in range(3)]
-        wait_until("sentinels see each other", lambda: all(
+        wait_until(lambda: all(
             int(s.client().execute_command("SENTINEL", "master", MASTER)[
                 s.client().execute_command("SENTINEL", "master", MASTER).index("num-other-sentinels") + 1]) == 2
-            for s in sentinels), 20)
+            for s in sentinels), 20, what="sentinels see each other")
         a = agents(None, args=["--sentinels", ",".join("127.0.0.1:%d" % s.port for s in sentinels),
                                "--sentinel-master", MASTER])
         a.wait("on primary", lambda: a.status().get("server") == "127.0.0.1:%d" % primary.port)
         a.wait("leader", lambda: a.status().get("leader"))
 
         primary.kill9()
-        wait_until("failover", lambda: all(s.primary_port() == replica.port for s in sentinels), 30)
+        wait_until(lambda: all(s.primary_port() == replica.port for s in sentinels), 30, what="failover")
         a.wait("on new primary", lambda: a.status().get("server") == "127.0.0.1:%d" % replica.port)
         first = a.wait("heartbeat on new primary", lambda: last_seen(replica, a.vip))
         a.wait("heartbeats keep coming", lambda: (last_seen(replica, a.vip) or 0) > first)

@@ -28,7 +28,7 @@ class Sessions {
   bool enabled() const { return !password_.empty(); }
   const std::string& user() const { return user_; }
   static constexpr size_t kMaxFailures = 10;
-  std::string Login(const std::string& user, const std::string& password);
+  [[nodiscard]] std::string Login(const std::string& user, const std::string& password);
   bool Throttled();
   bool Valid(const std::string& token);
   void Logout(const std::string& token);

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "core/event_view.h"
+#include "core/group_name.h"
 #include "model.h"
 
 namespace console {
@@ -44,13 +46,14 @@ void EventHub::Dispatch(const std::string& channel, const std::string& json) {
   const size_t n = sizeof(kSuffix) - 1;
   if (channel.size() <= n || channel.compare(channel.size() - n, n, kSuffix) != 0) return;
   std::string group = channel.substr(0, channel.size() - n);
-  if (!IsGroupName(group)) return;
-  std::string type = EventType(json);
+  if (!suma::IsGroupName(group)) return;
+  auto ev = suma::EventView::Parse(json);
+  std::string type = ev ? ev->type() : "";
   if (type.empty()) return;  // not a module event (someone else's channel)
   std::lock_guard<std::mutex> lock(mu_);
   GroupCounts& c = counts_[group];
   ++c.by_type[type];
-  if (type == "offline" && json.find("\"reason\":\"expired\"") != std::string::npos) ++c.evictions;
+  if (type == "offline" && ev->Str("reason") == "expired") ++c.evictions;
   for (const auto& b : boxes_) {
     if (b->group != group) continue;
     std::lock_guard<std::mutex> bl(b->mu);

@@ -2,11 +2,17 @@
 // Usage and settings: src/options.h. Stops cleanly on SIGTERM/SIGINT.
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 
 #include "app.h"
+#include "suma_version.h"
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    std::printf("suma-console %s\n", suma::kVersion);
+    return 0;
+  }
   console::Options opt;
   std::string err;
   if (!console::ParseOptions(argc, argv, &opt, &err)) {
@@ -45,8 +51,8 @@ int main(int argc, char** argv) {
     app.hub.Stop();
     return 1;
   }
-  std::fprintf(stderr, "suma-console: listening on http://%s:%d (redis %s:%d%s)\n",
-               opt.listen_host.c_str(), opt.listen_port, opt.redis.host.c_str(), opt.redis.port,
+  std::fprintf(stderr, "suma-console %s: listening on http://%s:%d (redis %s:%d%s)\n",
+               suma::kVersion, opt.listen_host.c_str(), opt.listen_port, opt.redis.host.c_str(), opt.redis.port,
                app.sessions.enabled() ? "" : ", no login: loopback only");
   svr.listen_after_bind();
   app.hub.Stop();

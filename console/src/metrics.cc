@@ -61,7 +61,7 @@ std::vector<GroupRow> ReadGroups(RedisConn& c) {
                                        {"ZCARD", g + ":hosts"},
                                        {p + "suma_leader_info", g},
                                        {"HGET", g + ":meta", "seq"},
-                                       {p + "suma_ci_task", g, "STATS"},
+                                       {p + "suma_ci_task_info", g, "STATS"},
                                        {p + "suma_group_info", g}});
     GroupRow row;
     row.group = g;
@@ -72,7 +72,8 @@ std::vector<GroupRow> ReadGroups(RedisConn& c) {
     row.epoch = r[4].at(3).AsInt();
     row.leader = r[4].at(1).nil() || r[4].error() ? 0 : 1;
     row.seq = r[5].AsInt(0);
-    // suma_ci_task is a write command: a replica refuses it (no task series then).
+    // suma_ci_task_info is read-only (replicas serve it); an ACL user without
+    // it gets no task series.
     row.queued = r[6].error() ? -1 : r[6].at(1).AsInt();
     row.claimed = r[6].error() ? -1 : r[6].at(3).AsInt();
     // suma_group_info (newer modules) counts evictions durably per group; an

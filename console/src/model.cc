@@ -1,10 +1,10 @@
 #include "model.h"
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 
-#include "json.h"
+#include "core/group_name.h"
+#include "core/json_text.h"
 
 namespace console {
 namespace {
@@ -33,14 +33,14 @@ Clock ParseClock(const Reply& time, const Reply& ttl) {
 const std::vector<std::string> kClockArgv[] = {{"TIME"}, {"CONFIG", "GET", "sumavlib.host-ttl-ms"}};
 
 ActionResult Error(int status, const std::string& msg) {
-  Json j;
+  suma::JsonWriter j;
   j.BeginObject().Key("ok").Bool(false).Key("error").Str(msg).EndObject();
   return {status, j.str()};
 }
 
 ActionResult FromReply(const Reply& r, const char* field) {
   if (r.error()) return Error(400, r.str);
-  Json j;
+  suma::JsonWriter j;
   j.BeginObject().Key("ok").Bool(true).Key(field).Int(r.AsInt()).EndObject();
   return {200, j.str()};
 }
@@ -66,15 +66,6 @@ std::vector<std::string> ConfigKeys(RedisConn& c, const std::string& group) {
 
 }  // namespace
 
-bool IsGroupName(const std::string& g) {
-  std::string_view s = g;
-  if (s.size() >= 2 && s.front() == '{' && s.back() == '}') s = s.substr(1, s.size() - 2);
-  if (s.empty() || s.size() > 128) return false;
-  return std::all_of(s.begin(), s.end(), [](char ch) {
-    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
-  });
-}
-
 std::vector<std::string> DiscoverGroups(RedisConn& c) {
   std::set<std::string> groups;
   const std::pair<const char*, const char*> kinds[] = {{"*:meta", "hash"}, {"*:hosts", "zset"}};
@@ -86,7 +77,7 @@ std::vector<std::string> DiscoverGroups(RedisConn& c) {
       cursor = r.at(0).str;
       for (const Reply& k : r.at(1).elems) {
         std::string g = k.str.substr(0, k.str.rfind(':'));
-        if (IsGroupName(g)) groups.insert(g);
+        if (suma::IsGroupName(g)) groups.insert(g);
       }
     } while (cursor != "0" && !cursor.empty());
   }
@@ -100,20 +91,6 @@ std::vector<std::string> DiscoverGroups(RedisConn& c) {
   for (size_t i = 0; i < all.size(); ++i)
     if (!r[i].error()) out.push_back(all[i]);
   return out;
-}
-
-long long EventSeq(const std::string& json) {
-  auto p = json.find("\"seq\":");
-  if (p == std::string::npos) return -1;
-  return std::atoll(json.c_str() + p + 6);
-}
-
-std::string EventType(const std::string& json) {
-  // The module writes type first: {"type":"<t>",...}
-  const std::string k = "{\"type\":\"";
-  if (json.rfind(k, 0) != 0) return "";
-  auto end = json.find('"', k.size());
-  return end == std::string::npos ? "" : json.substr(k.size(), end - k.size());
 }
 
 long long LastSeq(RedisConn& c, const std::string& group) {
@@ -135,13 +112,13 @@ std::string GroupSnapshotJson(RedisConn& c, const std::string& group) {
                             {"ZREVRANGE", group + ":hosts", "0", "999", "WITHSCORES"},
                             {Cmd("suma_leader_info"), group},
                             {Cmd("suma_vip_drained"), group},
-                            {Cmd("suma_ci_task"), group, "STATS"},
-                            {Cmd("suma_ci_task"), group, "PENDING", "50"},
-                            {Cmd("suma_ci_task"), group, "CLAIMED"},
+                            {Cmd("suma_ci_task_info"), group, "STATS"},
+                            {Cmd("suma_ci_task_info"), group, "PENDING", "50"},
+                            {Cmd("suma_ci_task_info"), group, "CLAIMED"},
                             {"HGET", group + ":meta", "seq"}};
   std::vector<Reply> r = c.Pipeline(cmds);
-  // suma_ci_task (5..7) is a write command, so a replica refuses even STATS:
-  // the rest of the page still works there.
+  // suma_ci_task_info is read-only, so replicas and a server under OOM serve
+  // it; an ACL user without it still gets the rest of the page.
   for (size_t i = 3; i < r.size(); ++i)
     if (r[i].error() && (i < 5 || i > 7)) throw RedisError(cmds[i][0] + ": " + r[i].str);
   Clock clk = ParseClock(r[0], r[1]);
@@ -152,7 +129,7 @@ std::string GroupSnapshotJson(RedisConn& c, const std::string& group) {
   std::set<std::string> drained_set;
   for (size_t i = 0; i + 1 < drained.elems.size(); i += 2) drained_set.insert(drained.elems[i].str);
 
-  Json j;
+  suma::JsonWriter j;
   j.BeginObject().Key("group").Str(group).Key("now_ms").Int(clk.now_ms);
   j.Key("host_ttl_ms").Int(clk.ttl_ms);
   j.Key("leader").BeginObject().Key("vip");
@@ -231,7 +208,7 @@ std::string GroupSnapshotJson(RedisConn& c, const std::string& group) {
 std::string ConfigHistoryJson(RedisConn& c, const std::string& group, const std::string& key) {
   Reply r = c.Command({Cmd("suma_diamond_history"), group, key, "1000"});
   if (r.error()) throw RedisError(r.str);
-  Json j;
+  suma::JsonWriter j;
   j.BeginArray();
   for (const Reply& e : r.elems) {
     j.BeginObject().Key("version").Int(e.at(0).AsInt()).Key("ts_ms").Int(e.at(1).AsInt()).Key("value");
@@ -260,7 +237,7 @@ ActionResult Publish(RedisConn& c, const std::string& group, const std::string& 
     return Error(409, "config '" + key + "' changed since version " +
                           std::to_string(expected_version) + " was read; reload and try again");
   Reply now = c.Command({Cmd("suma_diamond_get"), group, key});
-  Json j;
+  suma::JsonWriter j;
   j.BeginObject().Key("ok").Bool(true).Key("version").Int(now.at(1).AsInt()).EndObject();
   return {200, j.str()};
 }

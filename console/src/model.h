@@ -17,10 +17,6 @@ namespace console {
 
 inline constexpr const char* kCmdPrefix = "sumavlib.";
 
-// True for a group name as the module stores it: letters, digits and . _ -
-// (at most 128), optionally wrapped whole in braces.
-bool IsGroupName(const std::string& g);
-
 // Groups found by SCAN for "*:meta" hashes and "*:hosts" zsets whose keys the
 // connection's ACL user may read, sorted. Cost: one full SCAN of the keyspace.
 std::vector<std::string> DiscoverGroups(RedisConn& c);
@@ -31,7 +27,7 @@ std::string GroupSnapshotJson(RedisConn& c, const std::string& group);
 // Newest-first history of one config key as JSON [{version, ts_ms, value|null}].
 std::string ConfigHistoryJson(RedisConn& c, const std::string& group, const std::string& key);
 
-struct ActionResult {
+struct [[nodiscard]] ActionResult {
   int http_status = 200;
   std::string json;  // {"ok":true,...} or {"ok":false,"error":"..."}
 };
@@ -52,10 +48,5 @@ std::vector<std::string> EventsAfter(RedisConn& c, const std::string& group, lon
                                      int count);
 // Last seq the group has assigned (0 when none).
 long long LastSeq(RedisConn& c, const std::string& group);
-
-// seq field of an event JSON, or -1.
-long long EventSeq(const std::string& json);
-// type field of an event JSON, or "".
-std::string EventType(const std::string& json);
 
 }  // namespace console

@@ -5,11 +5,13 @@
 #include <map>
 #include <sstream>
 
+#include "core/net.h"
+
 namespace console {
 namespace {
 
 const char kUsage[] =
-    "usage: suma-console [--listen HOST:PORT] [--redis HOST:PORT] [--redis-user U]\n"
+    "usage: suma-console --version | [--listen HOST:PORT] [--redis HOST:PORT] [--redis-user U]\n"
     "  [--redis-password PW | --redis-password-file F] [--user U]\n"
     "  [--password PW | --password-file F] [--metrics-token T] [--session-ttl S] [--cookie-secure]\n"
     "Every flag also reads an environment variable (see console/src/options.h).\n";
@@ -61,10 +63,6 @@ bool ReadSecret(const std::string& path, std::string* out) {
 }
 
 }  // namespace
-
-bool IsLoopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
-}
 
 bool ParseOptions(int argc, char** argv, Options* o, std::string* err) {
   std::map<std::string, std::string> v;
@@ -122,7 +120,7 @@ bool ParseOptions(int argc, char** argv, Options* o, std::string* err) {
   if (v.count("--session-ttl")) o->session_ttl_s = std::atoll(v["--session-ttl"].c_str());
   if (o->session_ttl_s <= 0) o->session_ttl_s = 43200;
   o->cookie_secure = v.count("--cookie-secure") && v["--cookie-secure"] != "0";
-  if (o->password.empty() && !IsLoopback(o->listen_host)) {
+  if (o->password.empty() && !suma::IsLoopbackHost(o->listen_host)) {
     *err = "refusing to listen on " + o->listen_host +
            " without a console password (--password, --password-file or SUMA_CONSOLE_PASSWORD)";
     return false;

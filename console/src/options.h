@@ -36,8 +36,6 @@ struct Options {
 
 // Parses argv and the environment. On error returns false and sets *err.
 // "--help" sets *err to the usage text and returns false.
-bool ParseOptions(int argc, char** argv, Options* o, std::string* err);
-
-bool IsLoopback(const std::string& host);
+[[nodiscard]] bool ParseOptions(int argc, char** argv, Options* o, std::string* err);
 
 }  // namespace console

@@ -54,16 +54,16 @@ class RedisConn {
   RedisConn(const RedisConn&) = delete;
   ~RedisConn();
 
-  Reply Command(const Argv& argv);
+  [[nodiscard]] Reply Command(const Argv& argv);
   // Sends every command, then reads every reply (one round trip).
-  std::vector<Reply> Pipeline(const std::vector<Argv>& cmds);
+  [[nodiscard]] std::vector<Reply> Pipeline(const std::vector<Argv>& cmds);
   // Sends a command without waiting for its reply (pub/sub: the reply arrives
   // through ReadPush like any pushed message).
   void Send(const Argv& argv);
   // For the pub/sub reader: waits up to the read timeout for the next pushed
   // message. Returns false on timeout (connection still usable); throws on
   // other failures.
-  bool ReadPush(Reply* out);
+  [[nodiscard]] bool ReadPush(Reply* out);
   void SetReadTimeout(int ms);
 
  private:

@@ -5,7 +5,9 @@
 #include <mutex>
 
 #include "app.h"
-#include "json.h"
+#include "core/event_view.h"
+#include "core/group_name.h"
+#include "core/json_text.h"
 #include "metrics.h"
 #include "model.h"
 
@@ -22,7 +24,7 @@ void SendJson(Response& res, int status, const std::string& body) {
 }
 
 void SendError(Response& res, int status, const std::string& msg) {
-  Json j;
+  suma::JsonWriter j;
   j.BeginObject().Key("ok").Bool(false).Key("error").Str(msg).EndObject();
   SendJson(res, status, j.str());
 }
@@ -59,7 +61,7 @@ bool Param(const Request& req, Response& res, const char* name, std::string* out
 
 bool GroupParam(const Request& req, Response& res, std::string* g) {
   if (!Param(req, res, "g", g)) return false;
-  if (!IsGroupName(*g)) {
+  if (!suma::IsGroupName(*g)) {
     SendError(res, 400, "invalid group name");
     return false;
   }
@@ -93,7 +95,8 @@ struct SseState {
 };
 
 void AppendFrame(std::string& out, SseState& s, const std::string& json) {
-  long long seq = EventSeq(json);
+  auto ev = suma::EventView::Parse(json);
+  long long seq = ev ? ev->seq() : -1;
   if (seq >= 0 && seq <= s.last_sent) return;
   if (seq >= 0) {
     out += "id: " + std::to_string(seq) + "\n";
@@ -183,7 +186,7 @@ void InstallRoutes(httplib::Server& svr, App& app) {
         redis = "down";
       }
     }
-    Json j;
+    suma::JsonWriter j;
     j.BeginObject().Key("status").Str(redis == "down" ? "degraded" : "ok");
     j.Key("redis").Str(redis).Key("event_feed").Str(app.hub.connected() ? "up" : "down").EndObject();
     SendJson(res, redis == "down" ? 503 : 200, j.str());
@@ -210,7 +213,7 @@ void InstallRoutes(httplib::Server& svr, App& app) {
       return SendError(res, 401, "wrong user or password");
     }
     res.set_header("Set-Cookie", app.sessions.Cookie(token));
-    Json j;
+    suma::JsonWriter j;
     j.BeginObject().Key("ok").Bool(true).Key("user").Str(app.sessions.user()).EndObject();
     SendJson(res, 200, j.str());
   });
@@ -222,7 +225,7 @@ void InstallRoutes(httplib::Server& svr, App& app) {
   });
 
   svr.Get("/api/me", Api(app, false, [&app](const Request&, Response& res) {
-    Json j;
+    suma::JsonWriter j;
     j.BeginObject().Key("user").Str(app.sessions.enabled() ? app.sessions.user() : "");
     j.Key("auth").Bool(app.sessions.enabled()).EndObject();
     SendJson(res, 200, j.str());
@@ -230,7 +233,7 @@ void InstallRoutes(httplib::Server& svr, App& app) {
 
   svr.Get("/api/groups", Api(app, false, [&app](const Request&, Response& res) {
     RedisConn c = RedisConn::Connect(app.opt.redis);
-    Json j;
+    suma::JsonWriter j;
     j.BeginObject().Key("groups").BeginArray();
     for (const std::string& g : DiscoverGroups(c)) j.Str(g);
     j.EndArray().EndObject();

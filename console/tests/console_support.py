@@ -8,7 +8,6 @@ import http.cookiejar
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -17,11 +16,10 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-from redis_server import RedisServer, free_port, poll as wait_until  # noqa: E402,F401
+from suma_testing import RedisServer, free_port, stop_process, wait_until  # noqa: F401
 
 CONSOLE_BIN = os.environ.get("SUMA_CONSOLE_BIN",
-                             os.path.join(ROOT, "build-console", "console", "suma-console"))
+                             os.path.join(ROOT, "build", "console", "suma-console"))
 CMD = "sumavlib."
 
 
@@ -58,13 +56,7 @@ class Console:
     def stop(self):
         """Stops with SIGTERM; returns the seconds it took to exit."""
         t0 = time.time()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         os.unlink(self.logfile.name)
         return time.time() - t0
 

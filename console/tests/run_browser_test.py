@@ -3,8 +3,8 @@
 redis-server with sumavlib, hosts heartbeating, suma-console, then headless
 Debian chromium. Screenshots land in docs/img/console-*.png.
 
-Exit 77 (ctest: skipped) with the reason when chromium or node/npm is missing;
-scripts/setup.sh installs them.
+When chromium or node/npm is missing it exits 77 (ctest: skipped) with the
+reason, or fails under CI (suma_testing.ctest); scripts/setup.sh installs them.
 """
 import hashlib
 import os
@@ -13,12 +13,11 @@ import subprocess
 import sys
 import threading
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from console_support import CMD, ROOT, Console, RedisServer  # noqa: E402
+from console_support import CMD, ROOT, Console, RedisServer
+from suma_testing.ctest import skip_script
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GROUP = "agent.zy_test"
-SKIP = 77
 
 
 def need(path_or_cmd):
@@ -51,9 +50,9 @@ def heartbeat(r, vips, stop):
 def main():
     for tool in ("/usr/bin/chromium", "node", "npm"):
         if not need(tool):
-            print("SKIPPED: %s is not installed (scripts/setup.sh installs chromium, nodejs, npm)" % tool)
-            return SKIP
-    work = os.path.join(os.environ.get("SUMA_BUILD_DIR", os.path.join(ROOT, "build-console")), "console-browser")
+            return skip_script("%s is not installed (scripts/setup.sh installs chromium, nodejs, npm)"
+                               % tool)
+    work = os.path.join(os.environ.get("SUMA_BUILD_DIR", os.path.join(ROOT, "build")), "console-browser")
     npm_ci(work)
     shots = os.path.join(ROOT, "docs", "img")
     os.makedirs(shots, exist_ok=True)

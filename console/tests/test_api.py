@@ -15,7 +15,7 @@ import pytest
 
 from console_support import CMD, CONSOLE_BIN, Console, Http, RedisServer, free_port, metric, \
     parse_metrics, wait_until
-from suma_fixtures import make_server  # noqa: E402,F401 (path set by console_support)
+from suma_testing.fixtures import make_server  # noqa: E402,F401 (path set by console_support)
 
 G = "agent.zy_test"
 
@@ -406,12 +406,13 @@ def test_tenant_acl_user_gets_the_live_feed(redis_srv):
 
 
 def test_browsing_a_replica(redis_srv):
-    """Reads work against a replica; the task queue (a write command) is reported as unavailable."""
+    """Every read works against a replica, the task queue too (suma_ci_task_info is
+    read-only); actions are refused with the replica's READONLY error."""
     primary = redis_srv.client()
     seed(primary)
     rep = RedisServer(extra=["--replicaof", "127.0.0.1", str(redis_srv.port)])
     try:
-        wait_until(lambda: rep.client().execute_command(CMD + "suma_leader_info", G)[3] == 1,
+        wait_until(lambda: rep.client().execute_command(CMD + "suma_ci_task_info", G, "STATS")[1] == 1,
                    what="replication")
         c = Console(rep.port)
         try:
@@ -419,13 +420,39 @@ def test_browsing_a_replica(redis_srv):
             h.login()
             s = h.get("/api/group?g=" + G).json()
             assert s["leader"]["epoch"] == 1 and len(s["hosts"]) == 2
-            assert "READONLY" in s["tasks"]["error"] or "replica" in s["tasks"]["error"].lower()
+            assert "error" not in s["tasks"], s["tasks"]
+            assert s["tasks"]["queued"] == 1 and s["tasks"]["claimed"] == 0
+            assert s["tasks"]["pending"][0]["payload"] == '{"job":1}'
             drain = h.post("/api/drain", {"g": G, "vip": "10.0.0.8:9001"})
             assert drain.status == 400 and "READONLY" in drain.json()["error"]
             m = parse_metrics(h.get("/metrics").text)
             assert metric(m, "suma_group_live_hosts", group=G) == 2
-            assert metric(m, "suma_group_tasks_queued", group=G) is None
+            assert metric(m, "suma_group_tasks_queued", group=G) == 1
         finally:
             c.stop()
     finally:
         rep.cleanup()
+
+
+def test_task_queue_is_read_under_oom(redis_srv, r):
+    """A server over maxmemory refuses deny-oom commands (suma_ci_task) but the
+    page and /metrics still show the task queue (suma_ci_task_info is read-only)."""
+    seed(r)
+    r.config_set("maxmemory-policy", "noeviction")
+    r.config_set("maxmemory", "1")
+    try:
+        with pytest.raises(Exception, match="OOM"):
+            r.execute_command(CMD + "suma_ci_task", G + "_channel", "STATS")
+        c = Console(redis_srv.port)
+        try:
+            h = Http(c.url)
+            h.login()
+            s = h.get("/api/group?g=" + G).json()
+            assert "error" not in s["tasks"], s["tasks"]
+            assert s["tasks"]["queued"] == 1
+            m = parse_metrics(h.get("/metrics").text)
+            assert metric(m, "suma_group_tasks_queued", group=G) == 1
+        finally:
+            c.stop()
+    finally:
+        r.config_set("maxmemory", "0")

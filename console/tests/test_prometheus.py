@@ -16,6 +16,7 @@ import urllib.request
 import pytest
 
 from console_support import CMD, Console, Http, RedisServer, free_port, wait_until
+from suma_testing import stop_process
 
 G = "agent.zy_test"
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
@@ -63,12 +64,7 @@ class Prometheus:
         return next(iter(res.values())) if len(res) == 1 else None
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -1,33 +1,16 @@
-// Unit tests of the console's and the entrypoint's pure pieces: JSON output,
-// cookies, INFO parsing, group names, event fields, and the container
+// Unit tests of the console's and the entrypoint's pure pieces: cookies, INFO
+// parsing (JSON, group names and events: tests/unit/shared_rules_test.cc), and the container
 // settings -> redis.conf translation (passwords cannot inject directives).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "auth.h"
-#include "json.h"
 #include "metrics.h"
 #include "model.h"
 #include "settings.h"
 
 using namespace console;
-
-TEST(Json, EscapesAndReplacesInvalidUtf8) {
-  std::string out;
-  AppendJsonString(out, std::string("a\"b\\c\n\x01<\xff\xc3\xa9", 11));
-  EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001\\u003c\\ufffd\xc3\xa9\"");
-  out.clear();
-  AppendJsonString(out, "\xe2\x82");  // truncated 3-byte sequence
-  EXPECT_EQ(out, "\"\\ufffd\\ufffd\"");
-}
-
-TEST(Json, WriterPlacesCommas) {
-  Json j;
-  j.BeginObject().Key("a").Int(1).Key("b").BeginArray().Str("x").Null().Bool(true).EndArray();
-  j.Key("c").Raw("{\"d\":2}").EndObject();
-  EXPECT_EQ(j.str(), "{\"a\":1,\"b\":[\"x\",null,true],\"c\":{\"d\":2}}");
-}
 
 TEST(Auth, CookieValueAndConstantTimeEquals) {
   EXPECT_EQ(CookieValue("a=1; suma_session=tok; b=2", "suma_session"), "tok");
@@ -66,19 +49,6 @@ TEST(Metrics, ParseInfo) {
   EXPECT_EQ(m["sumavlib_heartbeats"], "12");
   EXPECT_EQ(m["cmdstat_sumavlib.suma_vip_kill"], "calls=1,usec=5");
   EXPECT_EQ(m.size(), 2u);
-}
-
-TEST(Model, GroupNamesAndEventFields) {
-  EXPECT_TRUE(IsGroupName("agent.zy_test"));
-  EXPECT_TRUE(IsGroupName("{agent.zy_test}"));
-  EXPECT_FALSE(IsGroupName("{agent.zy_test"));
-  EXPECT_FALSE(IsGroupName("a:b"));
-  EXPECT_FALSE(IsGroupName(""));
-  EXPECT_FALSE(IsGroupName(std::string(129, 'a')));
-  std::string e = "{\"type\":\"kill\",\"seq\":42,\"ts\":1,\"group\":\"g\",\"vip\":\"v\"}";
-  EXPECT_EQ(EventType(e), "kill");
-  EXPECT_EQ(EventSeq(e), 42);
-  EXPECT_EQ(EventType("{\"seq\":1}"), "");
 }
 
 namespace {

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/net.h"
+
 namespace entry {
 namespace {
 
@@ -55,10 +57,6 @@ bool IsDir(const std::string& p) {
 
 }  // namespace
 
-bool IsLoopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
-}
-
 bool LoadSettings(const Env& env, const std::vector<std::string>& args, Settings* s, std::string* err) {
   s->bind = Get(env, "SUMA_BIND", "0.0.0.0");
   if (!PlainToken(s->bind)) return *err = "invalid SUMA_BIND", false;
@@ -78,7 +76,7 @@ bool LoadSettings(const Env& env, const std::vector<std::string>& args, Settings
     while (!s->password.empty() && (s->password.back() == '\n' || s->password.back() == '\r'))
       s->password.pop_back();
   }
-  if (s->password.empty() && !IsLoopback(s->bind))
+  if (s->password.empty() && !suma::IsLoopbackHost(s->bind))
     return *err = "a password is required when listening on " + s->bind +
                   ": set SUMA_PASSWORD or mount a file and set SUMA_PASSWORD_FILE "
                   "(or SUMA_BIND=127.0.0.1)",
@@ -126,7 +124,7 @@ bool LoadSettings(const Env& env, const std::vector<std::string>& args, Settings
 std::string RedisConfig(const Settings& s) {
   std::ostringstream c;
   // The console always reaches Redis on 127.0.0.1, so a specific address gets loopback too.
-  c << "bind " << s.bind << (s.bind == "0.0.0.0" || IsLoopback(s.bind) ? "" : " 127.0.0.1")
+  c << "bind " << s.bind << (s.bind == "0.0.0.0" || suma::IsLoopbackHost(s.bind) ? "" : " 127.0.0.1")
     << "\nport " << s.resp_port << "\n";
   // The password (or loopback) is the protection; protected-mode would refuse
   // every outside client of a passwordless server anyway.

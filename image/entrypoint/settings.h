@@ -51,6 +51,4 @@ std::string RedisConfig(const Settings& s);
 // Environment of suma-console.
 std::vector<std::string> ConsoleEnv(const Settings& s);
 
-bool IsLoopback(const std::string& host);
-
 }  // namespace entry

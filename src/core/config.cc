@@ -1,19 +1,20 @@
 #include "core/config.h"
 
 #include "core/errors.h"
+#include "core/limits.h"
 #include "core/numbers.h"
 
 namespace suma {
 
 const std::vector<NumericSpec>& NumericSpecs() {
   static const std::vector<NumericSpec> kSpecs = {
-      {"host-ttl-ms", &Config::host_ttl_ms, 10000, 100, 86400000},
-      {"lease-ms", &Config::lease_ms, 10000, 100, 86400000},
+      {"host-ttl-ms", &Config::host_ttl_ms, 10000, kMinLeaseMs, kMaxLeaseMs},
+      {"lease-ms", &Config::lease_ms, 10000, kMinLeaseMs, kMaxLeaseMs},
       {"max-hosts", &Config::max_hosts, 100000, 1, 100000000},
       {"event-log-len", &Config::event_log_len, 1000, 1, 10000000},
       {"max-payload", &Config::max_payload, 65536, 16, 64 << 20},
       {"max-tasks", &Config::max_tasks, 100000, 1, 100000000},
-      {"task-lease-ms", &Config::task_lease_ms, 30000, 100, 86400000},
+      {"task-lease-ms", &Config::task_lease_ms, 30000, kMinLeaseMs, kMaxLeaseMs},
       {"history-len", &Config::history_len, 10, 1, 1000},
       {"sweep-budget-us", &Config::sweep_budget_us, 1000, 50, 100000},
   };

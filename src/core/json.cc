@@ -4,8 +4,6 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "core/errors.h"
 
@@ -37,13 +35,6 @@ bool IsUtf8(std::string_view text) {
     if (!rapidjson::UTF8<>::Decode(ms, &cp)) return false;
   }
   return true;
-}
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  out.append(buf.GetString(), buf.GetSize());
 }
 
 EventBuilder::EventBuilder(std::string_view type, int64_t seq, int64_t ts_ms,

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_text.h"
 #include "core/status.h"
 
 namespace suma {
@@ -40,8 +41,5 @@ class EventBuilder {
   int64_t seq_;
   std::string out_;   // "ts", "group" and the change's fields, without braces
 };
-
-// Appends s to out as a JSON string literal with escapes; s must be UTF-8.
-void AppendJsonString(std::string& out, std::string_view s);
 
 }  // namespace suma

@@ -1,30 +1,25 @@
 #include "core/names.h"
 
 #include "core/errors.h"
+#include "core/group_name.h"
 
 namespace suma {
 namespace {
 
-constexpr std::string_view kGroupChars = "letters, digits and . _ -";
-constexpr std::string_view kTokenChars = "printable ASCII characters other than space";
-
 bool IsSeparator(char c) { return c == '_' || c == '.' || c == ':' || c == '-'; }
-bool IsGroupChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '-';
-}
-bool IsTokenChar(char c) { return c > ' ' && c < 0x7f; }
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
 Status ValidateToken(std::string_view what, std::string_view v, size_t max) {
-  if (v.empty()) return err::EmptyArg(what);
-  if (v.size() > max) return err::TooLong(what, max);
-  for (char c : v)
-    if (!IsTokenChar(c)) return err::BadChars(what, kTokenChars);
-  return Status::Ok();
+  switch (CheckToken(v, max)) {
+    case NameCheck::kOk: return Status::Ok();
+    case NameCheck::kEmpty: return err::EmptyArg(what);
+    case NameCheck::kTooLong: return err::TooLong(what, max);
+    case NameCheck::kBadChars: break;
+  }
+  return err::BadChars(what, kTokenCharsText);
 }
 
 }  // namespace
@@ -56,10 +51,12 @@ Result<Group> ParseGroup(std::string_view arg, bool cluster_mode) {
     out.tagged = true;
     inner = g.substr(1, g.size() - 2);
   }
-  if (inner.empty()) return err::EmptyGroup();
-  if (inner.size() > kMaxGroupLen) return err::TooLong("group", kMaxGroupLen);
-  for (char c : inner)
-    if (!IsGroupChar(c)) return err::BadChars("group", kGroupChars);
+  switch (CheckGroupName(g)) {
+    case NameCheck::kOk: break;
+    case NameCheck::kEmpty: return err::EmptyGroup();
+    case NameCheck::kTooLong: return err::TooLong("group", kMaxGroupLen);
+    case NameCheck::kBadChars: return err::BadChars("group", kGroupCharsText);
+  }
   if (cluster_mode && !out.tagged) return err::ClusterNeedsTag(inner);
   out.name = std::string(g);
   return out;

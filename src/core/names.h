@@ -12,14 +12,10 @@
 #include <string>
 #include <string_view>
 
+#include "core/limits.h"
 #include "core/status.h"
 
 namespace suma {
-
-inline constexpr size_t kMaxGroupLen = 128;
-inline constexpr size_t kMaxVipLen = 256;
-inline constexpr size_t kMaxConfigKeyLen = 512;
-inline constexpr size_t kMaxPatternLen = 256;
 
 struct Group {
   std::string name;  // including the braces when tagged

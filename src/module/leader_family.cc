@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "core/errors.h"
+#include "core/limits.h"
 #include "core/leader.h"
 #include "core/numbers.h"
 #include "module/command_table.h"
@@ -12,7 +13,6 @@
 namespace suma::mod {
 namespace {
 
-constexpr int64_t kMaxLeaseMs = 86400000;
 
 // suma_try_leader <master_key> [vip] [lease_ms]
 int CmdTryLeader(rm::Ctx* ctx, rm::Str** argv, int argc) {
@@ -40,7 +40,7 @@ int CmdTryLeader(rm::Ctx* ctx, rm::Str** argv, int argc) {
   if (!s.ok()) return ReplyStatus(ctx, s);
   int64_t lease = rt().cfg.lease_ms;
   if (argc == 4) {
-    auto v = ParseInt("lease_ms", Arg(argv[3]), 100, kMaxLeaseMs);
+    auto v = ParseInt("lease_ms", Arg(argv[3]), kMinLeaseMs, kMaxLeaseMs);
     if (!v.ok()) return ReplyStatus(ctx, v.status());
     lease = *v;
   }

@@ -5,6 +5,7 @@
 
 #include "abi/rm_abi.h"
 #include "core/config.h"
+#include "suma_version.h"
 #include "core/leader.h"
 #include "core/series.h"
 #include "module/command_table.h"
@@ -15,7 +16,6 @@
 namespace suma::mod {
 namespace {
 
-constexpr int kModuleVersion = 100;  // 0.1.0
 constexpr const char* kSince = "0.1.0";  // COMMAND DOCS "since" of every command
 
 long long GetNumeric(const char*, void* priv) {
@@ -108,7 +108,7 @@ extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisMo
                                                                          RedisModuleString** argv,
                                                                          int argc) {
   using namespace suma::mod;
-  if (!rm::Init(ctx, "sumavlib", kModuleVersion)) return rm::kErr;
+  if (!rm::Init(ctx, "sumavlib", suma::kVersionNumber)) return rm::kErr;
   if (!RegisterConfigs(ctx) || rm::LoadConfigs(ctx) != rm::kOk) {
     rm::Log(ctx, "warning", "sumavlib: could not register its configuration");
     return rm::kErr;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "core/limits.h"
 #include "core/json.h"
 #include "core/numbers.h"
 #include "core/series.h"
@@ -26,7 +27,6 @@
 namespace suma::mod {
 namespace {
 
-constexpr int64_t kMaxLeaseMs = 86400000;
 constexpr const char* kRequeueBatch = "100";
 
 struct TaskKeys {
@@ -114,7 +114,7 @@ int Claim(rm::Ctx* ctx, const Group& g, const TaskKeys& k, rm::Str** argv, int a
   if (!s.ok()) return ReplyStatus(ctx, s);
   int64_t lease = rt().cfg.task_lease_ms;
   if (argc == 2) {
-    auto v = ParseInt("lease_ms", Arg(argv[1]), 100, kMaxLeaseMs);
+    auto v = ParseInt("lease_ms", Arg(argv[1]), kMinLeaseMs, kMaxLeaseMs);
     if (!v.ok()) return ReplyStatus(ctx, v.status());
     lease = *v;
   }
@@ -193,7 +193,7 @@ int Extend(rm::Ctx* ctx, const Group&, const TaskKeys& k, rm::Str** argv, int ar
   if (!s.ok()) return ReplyStatus(ctx, s);
   int64_t lease = rt().cfg.task_lease_ms;
   if (argc == 3) {
-    auto v = ParseInt("lease_ms", Arg(argv[2]), 100, kMaxLeaseMs);
+    auto v = ParseInt("lease_ms", Arg(argv[2]), kMinLeaseMs, kMaxLeaseMs);
     if (!v.ok()) return ReplyStatus(ctx, v.status());
     lease = *v;
   }

@@ -1,16 +1,12 @@
 import json
-import os
 import socket
-import sys
 import time
 
 import pytest
 import redis
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                "support"))
-from redis_server import RedisServer, poll  # noqa: E402,F401
-from suma_fixtures import make_server, r, server  # noqa: E402,F401
+from suma_testing import RedisServer, wait_until  # noqa: F401
+from suma_testing.fixtures import make_server, r, server  # noqa: F401
 
 G = "agent.zy_test"
 MASTER = G + "_master"
@@ -57,7 +53,7 @@ class Events:
         self.ps = self.client.pubsub()
         self.ps.subscribe(channel)
         # Wait for the subscription to be confirmed before any event is made.
-        poll(lambda: self._confirm(), what="subscription")
+        wait_until(lambda: self._confirm(), what="subscription")
         self.events = []
 
     def _confirm(self):
@@ -80,13 +76,13 @@ class Events:
                 if pred(e):
                     return e
             return None
-        return poll(check, timeout=timeout, what=what)
+        return wait_until(check, timeout=timeout, what=what)
 
     def wait_count(self, n, timeout=10.0):
         def check():
             self.drain()
             return len(self.events) >= n
-        poll(check, timeout=timeout, what="%d events" % n)
+        wait_until(check, timeout=timeout, what="%d events" % n)
         return self.events
 
     def of_type(self, t):

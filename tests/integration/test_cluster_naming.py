@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from conftest import Raw, cmd, poll
-from redis_server import RedisServer, free_port
+from conftest import Raw, cmd, wait_until
+from suma_testing import RedisServer, free_port
 
 TAGGED_M, TAGGED_C = "{agent.zy_test}_master", "{agent.zy_test}_channel"
 
@@ -28,7 +28,7 @@ def one_node_cluster():
     try:
         r = s.client()
         assert r.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
-        poll(lambda: "cluster_state:ok" in r.execute_command("CLUSTER", "INFO"),
+        wait_until(lambda: "cluster_state:ok" in r.execute_command("CLUSTER", "INFO"),
              what="cluster_state ok")
         r.close()
         yield s

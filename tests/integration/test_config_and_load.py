@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from conftest import G, MASTER, CHANNEL, Raw, cmd, info, snapshot
-from redis_server import RedisServer
+from suma_testing import RedisServer
 
 DEFAULTS = {
     "sumavlib.host-ttl-ms": "10000",

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from conftest import CHANNEL, MASTER, G, assert_event, cmd, poll
+from conftest import CHANNEL, MASTER, G, assert_event, cmd, wait_until
 
 A, B, C = "10.0.0.1:9001", "10.0.0.2:9001", "10.0.0.3:9001"
 
@@ -79,7 +79,7 @@ def test_lease_argument_and_expiry_gives_next_epoch(r, server, subscribe):
     assert took == 1
     first = info[3]
     assert info[:3] == ["vip", A, "epoch"] and first > 0 and 0 < info[5] <= 300
-    poll(lambda: leader_info(r)[1] is None, what="lease expiry")
+    wait_until(lambda: leader_info(r)[1] is None, what="lease expiry")
     # Nobody leads, the last granted epoch is still reported.
     assert leader_info(r) == ["vip", None, "epoch", first, "lease_left_ms", 0]
     assert cmd(r, "suma_try_leader", MASTER, B) == 1
@@ -93,7 +93,7 @@ def test_lease_argument_and_expiry_gives_next_epoch(r, server, subscribe):
 def test_same_leader_after_its_own_lease_lapsed_gets_new_epoch(r):
     assert cmd(r, "suma_try_leader", MASTER, A, "100") == 1
     first = epoch(r)
-    poll(lambda: leader_info(r)[1] is None, what="lease expiry")
+    wait_until(lambda: leader_info(r)[1] is None, what="lease expiry")
     assert cmd(r, "suma_try_leader", MASTER, A) == 1
     assert leader_info(r)[:2] == ["vip", A] and epoch(r) > first
 
@@ -157,7 +157,7 @@ def test_epochs_strictly_increase_over_many_tenures(r):
         if i % 2:
             assert cmd(r, "suma_leader_resign", MASTER, v) == 1
         else:
-            poll(lambda: leader_info(r)[1] is None, what="lease expiry")
+            wait_until(lambda: leader_info(r)[1] is None, what="lease expiry")
         assert leader_info(r)[3] == seen[-1]
     assert len(seen) == 9 and seen == sorted(set(seen)) and seen[0] > 0
 
@@ -167,7 +167,7 @@ def test_leader_check_and_fencing(r, raw):
         "FENCED epoch 1 is not the current leadership (no leader)"
     took, e1, checked = r.eval(ELECT_THEN, 1, MASTER, A, "200", "check")
     assert (took, checked) == (1, 1) and int(e1) > 0
-    poll(lambda: leader_info(r)[1] is None, what="lease expiry")
+    wait_until(lambda: leader_info(r)[1] is None, what="lease expiry")
     assert cmd(r, "suma_try_leader", MASTER, B) == 1
     e2 = epoch(r)
     assert e2 > int(e1)
@@ -179,7 +179,7 @@ def test_leader_check_and_fencing(r, raw):
 def test_ifepoch_guards_writes_atomically(r, server, raw):
     took, e1, published, swapped = r.eval(ELECT_THEN, 2, MASTER, CHANNEL, A, "200", "write")
     assert [took, published, swapped] == [1, 1, 1]
-    poll(lambda: leader_info(r)[1] is None, what="lease expiry")
+    wait_until(lambda: leader_info(r)[1] is None, what="lease expiry")
     assert cmd(r, "suma_try_leader", MASTER, B) == 1
     e2 = epoch(r)
     assert e2 > int(e1)

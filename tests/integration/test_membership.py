@@ -6,7 +6,7 @@ import time
 import pytest
 import redis
 
-from conftest import G, MASTER, CHANNEL, assert_event, cmd, info, poll, snapshot
+from conftest import G, MASTER, CHANNEL, assert_event, cmd, info, wait_until, snapshot
 
 A, B, C, D = "10.0.0.1:9001", "10.0.0.2:9001", "10.0.0.3:9001", "10.0.1.4:9002"
 
@@ -149,7 +149,7 @@ def test_silent_host_is_evicted_after_ttl(make_server, subscribe):
         cmd(r, "suma_keep_alive", MASTER, A)  # A keeps heartbeating
         return r.zscore(G + ":hosts", B) is None
 
-    poll(b_gone, what="eviction of the silent host")
+    wait_until(b_gone, what="eviction of the silent host")
     off = ev.wait(lambda e: e["type"] == "offline")
     assert_event(off, "offline", vip=B, reason="expired")
     assert cmd(r, "suma_vip_list", MASTER) == [A]
@@ -173,7 +173,7 @@ def test_expired_leader_host_is_evicted_and_lease_lapses(make_server, subscribe)
     assert cmd(r, "suma_try_leader", MASTER, A) == 1
     first = cmd(r, "suma_leader_info", MASTER)[3]
     assert first > 0
-    poll(lambda: r.zscore(G + ":hosts", A) is None, what="eviction of the leader")
+    wait_until(lambda: r.zscore(G + ":hosts", A) is None, what="eviction of the leader")
     assert cmd(r, "suma_leader_info", MASTER) == ["vip", None, "epoch", first, "lease_left_ms", 0]
     assert cmd(r, "suma_try_leader", MASTER, B) == 1
     info2 = cmd(r, "suma_leader_info", MASTER)
@@ -249,7 +249,7 @@ def test_group_info(make_server):
     def c_evicted():
         beat(r, A, B)
         return r.zscore(G + ":hosts", C) is None
-    poll(c_evicted, what="eviction of C")
+    wait_until(c_evicted, what="eviction of C")
     gi = group_info(r, G)
     assert (gi["hosts"], gi["evictions"]) == (2, 1)
     last = json.loads(cmd(r, "suma_events", CHANNEL, "0")[-1])["seq"]
@@ -289,7 +289,7 @@ def test_sweep_evicts_many_hosts_in_many_groups_exactly_once(make_server, subscr
 
     def all_gone():
         return all(cmd(r, "suma_group_info", g)[1] == 0 for g in groups)
-    poll(all_gone, timeout=60, interval=0.05, what="every host evicted")
+    wait_until(all_gone, timeout=60, interval=0.05, what="every host evicted")
     assert info(r)["sumavlib_evictions"] == n * len(groups)
     for g in groups:
         ev = subs[g]

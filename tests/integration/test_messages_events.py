@@ -2,7 +2,7 @@
 seq per group, suma_events catch-up and the bounded log."""
 import json
 
-from conftest import G, MASTER, CHANNEL, assert_event, cmd, poll
+from conftest import G, MASTER, CHANNEL, assert_event, cmd, wait_until
 
 A, B = "10.0.0.1:9001", "10.0.0.2:9001"
 
@@ -19,7 +19,7 @@ def test_message_payload_verbatim_on_channel(r, server, subscribe):
     def raw_message():
         m = raw_ps.get_message(timeout=0.05)
         return m if m and m["type"] == "message" else None
-    m = poll(raw_message, what="raw message")
+    m = wait_until(raw_message, what="raw message")
     assert m["channel"] == CHANNEL
     text = m["data"]
     # type, seq, ts and group come first; the payload is embedded verbatim.

@@ -3,7 +3,7 @@ eviction grace after a restart."""
 import json
 import time
 
-from conftest import G, MASTER, CHANNEL, cmd, info, poll
+from conftest import G, MASTER, CHANNEL, cmd, info, wait_until
 
 A, B, C = "10.0.0.1:9001", "10.0.0.2:9001", "10.0.0.3:9001"
 
@@ -94,7 +94,7 @@ def test_epoch_continues_after_lease_lapsed_during_downtime(make_server):
     for i in range(3):
         assert cmd(r, "suma_try_leader", MASTER, A, "100") == 1
         epochs.append(cmd(r, "suma_leader_info", MASTER)[3])
-        poll(lambda: cmd(r, "suma_leader_info", MASTER)[1] is None, what="lease expiry")
+        wait_until(lambda: cmd(r, "suma_leader_info", MASTER)[1] is None, what="lease expiry")
     assert epochs == sorted(set(epochs)) and epochs[0] > 0
     assert cmd(r, "suma_leader_info", MASTER)[3] == epochs[-1]
     s.kill9()
@@ -140,7 +140,7 @@ def test_grace_after_restart(make_server):
     def b_evicted():
         cmd(r2, "suma_keep_alive", MASTER, A)
         return r2.zscore(G + ":hosts", B) is None
-    poll(b_evicted, what="eviction after the grace")
+    wait_until(b_evicted, what="eviction after the grace")
     offline = [json.loads(e) for e in cmd(r2, "suma_events", CHANNEL, "0")]
     offline = [e for e in offline if e["type"] == "offline"]
     assert [(e["vip"], e["reason"]) for e in offline] == [(B, "expired")]
@@ -159,7 +159,7 @@ def test_eviction_by_sweep_is_persisted(make_server):
     def evicted():
         cmd(r, "suma_keep_alive", MASTER, A)
         return r.zscore(G + ":hosts", B) is None
-    poll(evicted, what="eviction")
+    wait_until(evicted, what="eviction")
     before = state_of(r)
     s.kill9()
     s2 = make_server(aof=True, fsync="always", datadir=s.dir, module_args=args)
@@ -179,7 +179,7 @@ def test_state_survives_aof_rewrite_and_kill_9(make_server):
     cmd(r, "suma_diamond_publish", CHANNEL, "app.conf", "v1")
     cmd(r, "suma_ci_task", CHANNEL, "PUSH", "{}")
     r.execute_command("BGREWRITEAOF")
-    poll(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0 and
+    wait_until(lambda: r.info("persistence")["aof_rewrite_in_progress"] == 0 and
          r.info("persistence")["aof_rewrite_scheduled"] == 0, what="AOF rewrite")
     cmd(r, "suma_diamond_publish", CHANNEL, "app.conf", "v2")
     cmd(r, "suma_diamond_publish", CHANNEL, "gone", "x")

@@ -6,7 +6,7 @@ import time
 import pytest
 import redis
 
-from conftest import G, MASTER, CHANNEL, Raw, cmd, info, poll, snapshot
+from conftest import G, MASTER, CHANNEL, Raw, cmd, info, wait_until, snapshot
 
 A, B, C = "10.0.0.1:9001", "10.0.0.2:9001", "10.0.0.3:9001"
 ARGS = ["host-ttl-ms", "400"]
@@ -16,7 +16,7 @@ def make_pair(make_server, args):
     primary = make_server(module_args=args, extra=["--repl-diskless-sync-delay", "0"])
     replica = make_server(module_args=args, extra=["--replicaof", "127.0.0.1", primary.port])
     rr = replica.client()
-    poll(lambda: rr.info("replication").get("master_link_status") == "up",
+    wait_until(lambda: rr.info("replication").get("master_link_status") == "up",
          what="replication link")
     # After a diskless full sync the primary streams commands only once the
     # replica's first ACK arrived; make sure the stream flows before testing.
@@ -24,7 +24,7 @@ def make_pair(make_server, args):
     p.set("repl-sync-probe", "1")
     assert p.execute_command("WAIT", 1, 10000) == 1
     p.delete("repl-sync-probe")
-    poll(lambda: rr.exists("repl-sync-probe") == 0, what="probe deletion on replica")
+    wait_until(lambda: rr.exists("repl-sync-probe") == 0, what="probe deletion on replica")
     return primary, replica
 
 
@@ -54,7 +54,7 @@ def test_state_and_events_reach_replica(make_server, subscribe):
     epoch, version = events[1]["epoch"], events[4]["version"]
     assert epoch > 0 and version > 0
     # State reaches the replica; read commands work there.
-    poll(lambda: cmd(rr, "suma_diamond_get", CHANNEL, "k") is not None, what="config on replica")
+    wait_until(lambda: cmd(rr, "suma_diamond_get", CHANNEL, "k") is not None, what="config on replica")
     assert cmd(rr, "suma_diamond_get", CHANNEL, "k")[:2] == ["v1", version]
     assert cmd(p, "suma_diamond_get", CHANNEL, "k")[:2] == ["v1", version]
     assert cmd(rr, "suma_leader_info", MASTER)[:4] == ["vip", A, "epoch", epoch]
@@ -70,7 +70,7 @@ def test_state_and_events_reach_replica(make_server, subscribe):
     gi = cmd(rr, "suma_group_info", MASTER)
     assert dict(zip(gi[0::2], gi[1::2]))["tasks_queued"] == 1
     # The replica's event log equals the primary's, and equals what was published.
-    poll(lambda: cmd(rr, "suma_events", CHANNEL, "0") == cmd(p, "suma_events", CHANNEL, "0"),
+    wait_until(lambda: cmd(rr, "suma_events", CHANNEL, "0") == cmd(p, "suma_events", CHANNEL, "0"),
          what="event log on replica")
     assert [json.loads(e) for e in cmd(rr, "suma_events", CHANNEL, "0")] == ev.events
     # Every key is identical on both sides (the clock-dependent writes were
@@ -104,12 +104,12 @@ def test_evictions_by_primary_reach_replica(pair, subscribe):
     cmd(p, "suma_keep_alive", MASTER, B)
     tid = cmd(p, "suma_ci_task", CHANNEL, "PUSH", "{}")
     assert cmd(p, "suma_ci_task", CHANNEL, "CLAIM", B, "60000")[0] == tid
-    poll(lambda: rr.zscore(G + ":hosts", B) is not None, what="B on replica")
+    wait_until(lambda: rr.zscore(G + ":hosts", B) is not None, what="B on replica")
 
     def b_gone_on_replica():
         cmd(p, "suma_keep_alive", MASTER, A)  # A stays alive
         return rr.zscore(G + ":hosts", B) is None
-    poll(b_gone_on_replica, what="eviction replicated")
+    wait_until(b_gone_on_replica, what="eviction replicated")
     off = ev.wait(lambda e: e["type"] == "offline")
     assert off["vip"] == B and off["reason"] == "expired"
     ev.wait(lambda e: e["type"] == "task" and e["action"] == "requeue" and e["id"] == tid)
@@ -125,7 +125,7 @@ def test_replica_never_evicts_by_itself(pair):
     primary, replica = pair
     p, rr = primary.client(), replica.client()
     cmd(p, "suma_keep_alive", MASTER, C)
-    poll(lambda: rr.zscore(G + ":hosts", C) is not None, what="C on replica")
+    wait_until(lambda: rr.zscore(G + ":hosts", C) is not None, what="C on replica")
     seen = rr.zscore(G + ":hosts", C)
     primary.stop()  # no primary any more to evict C
     # Wait well past the replica's own grace and C's TTL.
@@ -172,7 +172,7 @@ def test_promoted_replica_gives_grace_and_continues_epochs(pair):
     def evicted():
         cmd(rr, "suma_keep_alive", MASTER, C)
         return rr.zscore(G + ":hosts", A) is None and rr.zscore(G + ":hosts", B) is None
-    poll(evicted, what="evictions by the promoted replica")
+    wait_until(evicted, what="evictions by the promoted replica")
     assert info(rr)["sumavlib_evictions"] == 2
     assert cmd(rr, "suma_vip_list", MASTER) == [C]
 

@@ -3,7 +3,7 @@ redelivery after a lapsed lease and requeue when the claiming host goes away."""
 import json
 import time
 
-from conftest import G, MASTER, CHANNEL, assert_event, cmd, poll
+from conftest import G, MASTER, CHANNEL, assert_event, cmd, wait_until
 
 A, B = "10.0.0.1:9001", "10.0.0.2:9001"
 
@@ -69,7 +69,7 @@ def test_redelivery_after_lease_lapses(r, server, subscribe):
         claimed = task(r, "CLAIMED")
         ms = int(r.execute_command("TIME")[0]) * 1000 + int(r.execute_command("TIME")[1]) // 1000
         return claimed[0][2] < ms
-    poll(lapsed, what="claim lease lapse")
+    wait_until(lapsed, what="claim lease lapse")
     # The lapsed claim can no longer be acked or extended...
     assert task(r, "ACK", str(t), A) == 0
     assert task(r, "EXTEND", str(t), A) == 0
@@ -130,7 +130,7 @@ def test_requeue_when_claiming_host_is_evicted(make_server, subscribe):
     def evicted():
         cmd(r, "suma_keep_alive", MASTER, B)
         return r.zscore(G + ":hosts", A) is None
-    poll(evicted, what="eviction of the claiming host")
+    wait_until(evicted, what="eviction of the claiming host")
     assert task(r, "STATS") == ["queued", 1, "claimed", 0]
     off = ev.wait(lambda e: e["type"] == "offline")
     req = ev.wait(lambda e: e.get("action") == "requeue")
@@ -187,7 +187,7 @@ def test_ack_ifepoch(r, server):
                               'IFEPOCH', e)
         return {took, e, a1, a2}""", 2, MASTER, CHANNEL, A, str(t1))
     assert [took, first, again] == [1, 1, 0]  # the second: already acked
-    poll(lambda: cmd(r, "suma_leader_info", MASTER)[1] is None, what="lease expiry")
+    wait_until(lambda: cmd(r, "suma_leader_info", MASTER)[1] is None, what="lease expiry")
     before = snapshot(server)
     assert raw.error("sumavlib.suma_ci_task", CHANNEL, "ACK", str(t2), A, "IFEPOCH", e1) == \
         "FENCED epoch %s is not the current leadership (no leader)" % e1

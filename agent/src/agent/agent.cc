@@ -1,10 +1,10 @@
 #include "agent/agent.h"
 
 #include <event2/event.h>
-#include <event2/http.h>
 #include <signal.h>
 
 #include "agent/log.h"
+#include "suma_version.h"
 
 namespace suma::agent {
 
@@ -12,18 +12,25 @@ Agent::Agent(event_base* base, Config config)
     : base_(base),
       cfg_(std::move(config)),
       client_(base, cfg_.client),
-      dir_(cfg_.config_dir),
       reaper_(base),
       leader_hooks_(base, "leader", cfg_.hook_timeout_ms),
       config_hooks_(base, "config", cfg_.hook_timeout_ms),
       message_hooks_(base, "message", cfg_.hook_timeout_ms),
-      task_hooks_(base, "task", cfg_.hook_timeout_ms) {
+      task_hooks_(base, "task", cfg_.hook_timeout_ms),
+      files_(cfg_, config_hooks_),
+      membership_(base, cfg_, client_, leader_hooks_),
+      pump_(base, cfg_, client_, files_,
+            EventHandlers{
+                [this](bool drained) { SetDrained(drained, "event"); },
+                [this](int64_t seq, const std::string& data) { RunMessageHook(seq, data); },
+                [this] { tasks_.Poke(); },
+                [this](const std::string& vip, int64_t epoch) { membership_.OnLeaderEvent(vip, epoch); },
+                [this](const std::string& vip, int64_t epoch) { membership_.OnResignEvent(vip, epoch); },
+            }),
+      tasks_(base, cfg_, client_, task_hooks_),
+      health_(base, [this] { return Snapshot(); }) {
   for (HookQueue* q : {&leader_hooks_, &config_hooks_, &message_hooks_, &task_hooks_})
     reaper_.Add(q);
-  tick_ = event_new(base_, -1, EV_PERSIST, OnTick, this);
-  lease_end_ = evtimer_new(base_, OnLeaseEnd, this);
-  task_timer_ = evtimer_new(base_, OnTaskTimer, this);
-  task_extend_ = event_new(base_, -1, EV_PERSIST, OnTaskExtend, this);
   exit_timer_ = evtimer_new(base_, OnExitTimer, this);
   for (int sig : {SIGTERM, SIGINT}) {
     event* e = evsignal_new(base_, sig, OnSignal, this);
@@ -37,68 +44,91 @@ Agent::Agent(event_base* base, Config config)
 Agent::~Agent() {
   client_.on_lost = nullptr;
   client_.Stop();
-  for (event* e : {tick_, lease_end_, task_timer_, task_extend_, exit_timer_}) event_free(e);
+  event_free(exit_timer_);
   for (event* e : signals_) event_free(e);
-  if (http_) evhttp_free(http_);
 }
 
 bool Agent::Init(std::string* error) {
-  std::string err;
-  if (dir_.Load(&err)) {
-    resync_needed_ = false;
-    applied_seq_ = dir_.seq();
-    applied_ts_ = dir_.ts();
-  }
-  return StartHealth(error);
+  pump_.Load();
+  if (cfg_.health_listen.empty()) return true;
+  return health_.Listen(cfg_.health_listen, error);
 }
 
 void Agent::Start() {
   Log(Level::Info, "agent.start")
+      .Kv("version", kVersion)
       .Kv("group", cfg_.group)
       .Kv("vip", cfg_.vip)
       .Kv("server", cfg_.client.server ? cfg_.client.server->str()
                                        : "sentinel:" + cfg_.client.sentinel_master)
       .Kv("config_dir", cfg_.config_dir)
-      .Kv("applied_seq", static_cast<long long>(applied_seq_));
+      .Kv("applied_seq", static_cast<long long>(pump_.applied_seq()));
   client_.on_log = [](const std::string& pairs) { Log(Level::Info, "redis").Pairs(pairs); };
   client_.on_ready = [this] { OnReady(); };
   client_.on_lost = [this](const std::string& reason) { OnLost(reason); };
-  client_.on_message = [this](const std::string&, const std::string&) { Pump(); };
+  client_.on_message = [this](const std::string&, const std::string&) { pump_.OnPush(); };
   client_.Start();
-  long ms = static_cast<long>(cfg_.renew_interval_ms());
-  timeval tv{ms / 1000, (ms % 1000) * 1000};
-  event_add(tick_, &tv);
+  membership_.Start();
 }
 
 void Agent::OnReady() {
   if (stopping_) return;
   Log(Level::Info, "server.connected").Kv("server", client_.address());
-  connected_once_ = true;
-  Tick();
+  membership_.Tick();
   ReadDrainState();
-  PumpAfterConnect();
-  PokeTasks();
+  pump_.OnConnected();
+  tasks_.Poke();
 }
 
 void Agent::OnLost(const std::string& reason) {
   Log(Level::Warn, "server.lost").Kv("reason", reason);
   // Without the server no renewal can succeed; leading on would be a guess.
-  StepDown("connection lost", false);
+  membership_.StepDown("connection lost", false);
 }
 
-std::map<std::string, std::string> Agent::HookEnv(const char* event) const {
-  return {{"SUMA_EVENT", event}, {"SUMA_GROUP", cfg_.group}, {"SUMA_VIP", cfg_.vip}};
+void Agent::ReadDrainState() {
+  client_.GetVipInfo(cfg_.group, cfg_.vip, [this](const Result<VipInfo>& r) {
+    if (!r.ok()) {
+      Log(Level::Warn, "drain.read_failed").Kv("error", r.error());
+      return;
+    }
+    SetDrained(r->drained, "vip_info");
+  });
+}
+
+void Agent::SetDrained(bool drained, const char* source) {
+  if (drained_ && *drained_ == drained) return;
+  drained_ = drained;
+  Log(Level::Info, drained ? "traffic.drained" : "traffic.restored").Kv("source", source);
+}
+
+void Agent::RunMessageHook(int64_t seq, const std::string& data) {
+  Log(Level::Info, "message.received").Kv("seq", static_cast<long long>(seq))
+      .Kv("bytes", static_cast<long long>(data.size()));
+  if (cfg_.on_message.empty()) return;
+  auto env = HookEnv(cfg_, "message");
+  env["SUMA_SEQ"] = std::to_string(seq);
+  if (data.size() <= 65536) env["SUMA_PAYLOAD"] = data;
+  message_hooks_.Run({cfg_.on_message, env, data, nullptr});
+}
+
+HealthSnapshot Agent::Snapshot() const {
+  HealthSnapshot s;
+  s.group = cfg_.group;
+  s.vip = cfg_.vip;
+  s.server = client_.address();
+  s.connected = client_.ready();
+  s.leader = membership_.leading();
+  s.epoch = membership_.epoch();
+  s.drained = drained_;
+  s.applied_seq = pump_.applied_seq();
+  return s;
 }
 
 void Agent::OnSignal(int sig, short, void* arg) {
   static_cast<Agent*>(arg)->Shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
-void Agent::OnTick(int, short, void* arg) { static_cast<Agent*>(arg)->Tick(); }
-void Agent::OnLeaseEnd(int, short, void* arg) {
-  static_cast<Agent*>(arg)->StepDown("lease would lapse before a renewal", true);
-}
-void Agent::OnTaskTimer(int, short, void* arg) { static_cast<Agent*>(arg)->PokeTasks(); }
 void Agent::OnExitTimer(int, short, void* arg) {
   Log(Level::Warn, "agent.leave_timeout");
   static_cast<Agent*>(arg)->Exit();
@@ -111,10 +141,10 @@ void Agent::Shutdown(const char* signal_name) {
   if (stopping_) return;
   stopping_ = true;
   Log(Level::Info, "agent.stop").Kv("signal", signal_name);
-  event_del(tick_);
-  event_del(task_timer_);
-  event_del(task_extend_);
-  StepDown("shutdown", false);
+  membership_.Stop();
+  tasks_.Stop();
+  pump_.Stop();
+  membership_.StepDown("shutdown", false);
   if (!client_.ready()) return Exit();
   client_.Leave(cfg_.group, cfg_.vip, [this](const Result<bool>& r) {
     if (r.ok())

@@ -7,6 +7,9 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/group_name.h"
+#include "core/limits.h"
+
 extern char** environ;
 
 namespace suma::agent {
@@ -102,23 +105,6 @@ bool ParseMs(const std::map<std::string, std::string>& v, const char* name, int6
   return true;
 }
 
-bool ValidGroup(const std::string& g) {
-  std::string inner = g;
-  if (g.size() >= 2 && g.front() == '{' && g.back() == '}') inner = g.substr(1, g.size() - 2);
-  if (inner.empty() || inner.size() > 128) return false;
-  for (char c : inner)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
-      return false;
-  return true;
-}
-
-bool ValidVip(const std::string& v) {
-  if (v.empty() || v.size() > 256) return false;
-  for (char c : v)
-    if (c <= ' ' || c > '~') return false;
-  return true;
-}
-
 bool CheckHook(const std::string& name, const std::string& path, std::string* err) {
   if (path.empty()) return true;
   struct stat st{};
@@ -154,7 +140,7 @@ bool Validate(std::map<std::string, std::string>& v, const std::map<std::string,
     }
     c->group = owner + "_" + business;
   }
-  if (!ValidGroup(c->group)) {
+  if (!IsGroupName(c->group)) {
     *err = "group '" + c->group + "' is invalid: letters, digits and . _ - only, at most 128, "
            "optionally wrapped whole in {}";
     return false;
@@ -169,7 +155,7 @@ bool Validate(std::map<std::string, std::string>& v, const std::map<std::string,
     }
     c->vip = (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + port;
   }
-  if (!ValidVip(c->vip)) {
+  if (!IsVip(c->vip)) {
     *err = "vip '" + c->vip + "' is invalid: printable ASCII without spaces, at most 256 bytes";
     return false;
   }
@@ -219,9 +205,9 @@ bool Validate(std::map<std::string, std::string>& v, const std::map<std::string,
   o.channel = c->group + "_channel";
 
   int64_t n = 0;
-  if (!ParseMs(v, "host-ttl-ms", 100, 86400000, &c->host_ttl_ms, err) ||
-      !ParseMs(v, "lease-ms", 100, 86400000, &c->lease_ms, err) ||
-      !ParseMs(v, "task-lease-ms", 100, 86400000, &c->task_lease_ms, err) ||
+  if (!ParseMs(v, "host-ttl-ms", kMinLeaseMs, kMaxLeaseMs, &c->host_ttl_ms, err) ||
+      !ParseMs(v, "lease-ms", kMinLeaseMs, kMaxLeaseMs, &c->lease_ms, err) ||
+      !ParseMs(v, "task-lease-ms", kMinLeaseMs, kMaxLeaseMs, &c->task_lease_ms, err) ||
       !ParseMs(v, "task-poll-ms", 10, 3600000, &c->task_poll_ms, err) ||
       !ParseMs(v, "hook-timeout-ms", 100, 86400000, &c->hook_timeout_ms, err) ||
       !ParseMs(v, "reconnect-min-ms", 1, 3600000, &n, err))
@@ -270,6 +256,10 @@ bool Validate(std::map<std::string, std::string>& v, const std::map<std::string,
 }
 
 }  // namespace
+
+std::map<std::string, std::string> HookEnv(const Config& cfg, const char* event) {
+  return {{"SUMA_EVENT", event}, {"SUMA_GROUP", cfg.group}, {"SUMA_VIP", cfg.vip}};
+}
 
 std::map<std::string, std::string> CurrentEnvironment() {
   std::map<std::string, std::string> env;
@@ -326,7 +316,7 @@ LoadResult LoadConfig(int argc, char** argv, const std::map<std::string, std::st
 
 std::string HelpText() {
   std::string h =
-      "usage: suma-agent [--option value | --option=value]...\n"
+      "usage: suma-agent [--option value | --option=value]... | --version\n"
       "\n"
       "Joins this host to its sumavlib group: heartbeats, leader election with\n"
       "hooks, HTTP health that turns 503 when drained, config files, broadcast\n"

@@ -41,7 +41,10 @@ struct LoadResult {
   std::string error;
 };
 
-LoadResult LoadConfig(int argc, char** argv, const std::map<std::string, std::string>& env);
+// The environment every hook gets: SUMA_EVENT, SUMA_GROUP and SUMA_VIP.
+std::map<std::string, std::string> HookEnv(const Config& cfg, const char* event);
+
+[[nodiscard]] LoadResult LoadConfig(int argc, char** argv, const std::map<std::string, std::string>& env);
 std::map<std::string, std::string> CurrentEnvironment();
 std::string HelpText();
 

@@ -21,16 +21,16 @@ class ConfigDir {
   explicit ConfigDir(std::string dir) : dir_(std::move(dir)) {}
 
   // Loads .suma-state; false when there is none (first start).
-  bool Load(std::string* error);
+  [[nodiscard]] bool Load(std::string* error);
   // Persists the position (seq and ts of the last applied event) and the key
   // versions, atomically.
-  bool Save(int64_t seq, int64_t ts, std::string* error);
+  [[nodiscard]] bool Save(int64_t seq, int64_t ts, std::string* error);
 
   // Writes value as key's file and records its version.
-  bool Write(const std::string& key, const std::string& value, int64_t version,
+  [[nodiscard]] bool Write(const std::string& key, const std::string& value, int64_t version,
              std::string* error);
   // Removes key's file and records the delete's version.
-  bool Remove(const std::string& key, int64_t version, std::string* error);
+  [[nodiscard]] bool Remove(const std::string& key, int64_t version, std::string* error);
   // True when key's file holds exactly value.
   bool Holds(const std::string& key, const std::string& value) const;
 

@@ -11,7 +11,7 @@ namespace suma::agent {
 
 enum class Level { Debug = 0, Info = 1, Warn = 2, Error = 3 };
 
-bool ParseLevel(std::string_view text, Level* out);
+[[nodiscard]] bool ParseLevel(std::string_view text, Level* out);
 void SetLevel(Level level);
 
 // A line under construction: Log(Level::Info, "hook.done").Kv("exit", 0);

@@ -3,12 +3,18 @@
 #include <event2/event.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include "agent/agent.h"
 #include "agent/log.h"
+#include "suma_version.h"
 
 int main(int argc, char** argv) {
   using namespace suma::agent;
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    std::printf("suma-agent %s\n", suma::kVersion);
+    return 0;
+  }
   LoadResult r = LoadConfig(argc, argv, CurrentEnvironment());
   if (r.kind == LoadResult::Kind::Help) {
     std::fputs(HelpText().c_str(), stdout);

@@ -1,17 +1,39 @@
-// Heartbeats and leadership.
-//
-// Invariant: leading_ is true only while now < lease_deadline_, where the
-// deadline is measured from when the successful try_leader was SENT (the
-// server starts the lease when it receives it, which is no earlier). So the
-// agent never believes it leads after the server may have let the lease go.
+#include "agent/membership.h"
+
 #include <event2/event.h>
 
-#include "agent/agent.h"
 #include "agent/log.h"
 
 namespace suma::agent {
 
-void Agent::Tick() {
+Membership::Membership(event_base* base, const Config& cfg, Client& client, HookQueue& hooks)
+    : cfg_(cfg), client_(client), hooks_(hooks) {
+  tick_ = event_new(base, -1, EV_PERSIST, OnTick, this);
+  lease_end_ = evtimer_new(base, OnLeaseEnd, this);
+}
+
+Membership::~Membership() {
+  event_free(tick_);
+  event_free(lease_end_);
+}
+
+void Membership::Start() {
+  long ms = static_cast<long>(cfg_.renew_interval_ms());
+  timeval tv{ms / 1000, (ms % 1000) * 1000};
+  event_add(tick_, &tv);
+}
+
+void Membership::Stop() {
+  stopping_ = true;
+  event_del(tick_);
+}
+
+void Membership::OnTick(int, short, void* arg) { static_cast<Membership*>(arg)->Tick(); }
+void Membership::OnLeaseEnd(int, short, void* arg) {
+  static_cast<Membership*>(arg)->StepDown("lease would lapse before a renewal", true);
+}
+
+void Membership::Tick() {
   if (stopping_ || !client_.ready()) return;
   auto now = Clock::now();
   auto interval = std::chrono::milliseconds(cfg_.renew_interval_ms());
@@ -33,8 +55,7 @@ void Agent::Tick() {
     }
     switch (r->role) {
       case KeepAliveReply::Role::Follower:
-        if (r->leader != leader_vip_)
-          Log(Level::Info, "leader.seen").Kv("leader", r->leader);
+        if (r->leader != leader_vip_) Log(Level::Info, "leader.seen").Kv("leader", r->leader);
         leader_vip_ = r->leader;
         break;
       case KeepAliveReply::Role::NoLeader:
@@ -45,7 +66,7 @@ void Agent::Tick() {
   });
 }
 
-void Agent::Claim(bool renewal) {
+void Membership::Claim(bool renewal) {
   claim_in_flight_ = true;
   auto sent = Clock::now();
   uint64_t gen = tenure_gen_;
@@ -79,18 +100,18 @@ void Agent::Claim(bool renewal) {
   });
 }
 
-void Agent::BecomeLeader(int64_t epoch) {
+void Membership::BecomeLeader(int64_t epoch) {
   leading_ = true;
   epoch_ = epoch;
   leader_vip_ = cfg_.vip;
   Log(Level::Info, "leader.elected").Kv("epoch", static_cast<long long>(epoch)).Kv("vip", cfg_.vip);
   if (cfg_.on_leader.empty()) return;
-  auto env = HookEnv("became-leader");
+  auto env = HookEnv(cfg_, "became-leader");
   env["SUMA_EPOCH"] = std::to_string(epoch);
-  leader_hooks_.Run({cfg_.on_leader, env, "", nullptr});
+  hooks_.Run({cfg_.on_leader, env, "", nullptr});
 }
 
-void Agent::StepDown(const std::string& reason, bool resign) {
+void Membership::StepDown(const std::string& reason, bool resign) {
   if (!leading_) return;
   leading_ = false;
   ++tenure_gen_;
@@ -98,10 +119,10 @@ void Agent::StepDown(const std::string& reason, bool resign) {
   leader_vip_.clear();
   Log(Level::Warn, "leader.lost").Kv("epoch", static_cast<long long>(epoch_)).Kv("reason", reason);
   if (!cfg_.on_lost_leader.empty()) {
-    auto env = HookEnv("lost-leadership");
+    auto env = HookEnv(cfg_, "lost-leadership");
     env["SUMA_EPOCH"] = std::to_string(epoch_);
     env["SUMA_REASON"] = reason;
-    leader_hooks_.Run({cfg_.on_lost_leader, env, "", nullptr});
+    hooks_.Run({cfg_.on_lost_leader, env, "", nullptr});
   }
   // Make the server agree at once, so a follower can take over without
   // waiting for the rest of a lease we no longer use.
@@ -109,6 +130,14 @@ void Agent::StepDown(const std::string& reason, bool resign) {
     client_.Resign(cfg_.group, cfg_.vip, [](const Result<bool>& r) {
       if (!r.ok()) Log(Level::Warn, "leader.resign_failed").Kv("error", r.error());
     });
+}
+
+void Membership::OnLeaderEvent(const std::string& vip, int64_t epoch) {
+  if (leading_ && vip != cfg_.vip && epoch > epoch_) StepDown("another host was elected", false);
+}
+
+void Membership::OnResignEvent(const std::string& vip, int64_t epoch) {
+  if (leading_ && vip == cfg_.vip && epoch == epoch_) StepDown("resigned on the server", false);
 }
 
 }  // namespace suma::agent

@@ -1,5 +1,7 @@
-// Unit tests of the agent's pure parts: configuration, file names, endpoints.
+// Unit tests of the agent's pure parts: configuration, file names, endpoints,
+// the /status document.
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,6 +11,7 @@
 
 #include "agent/config.h"
 #include "agent/config_dir.h"
+#include "agent/health.h"
 #include "suma/client.h"
 
 namespace suma::agent {
@@ -112,6 +115,29 @@ TEST(Config, HelpNamesEveryEnvironmentVariable) {
                         "LOCAL_IP", "APOLLO_OWNER_ID", "APOLLO_BUINESS_ID", "APOLLO_PORT"})
     EXPECT_NE(h.find(v), std::string::npos) << v;
   EXPECT_EQ(Load({"--help"}, {}).kind, LoadResult::Kind::Help);
+}
+
+TEST(Health, StatusJsonIsValidJsonWhateverTheStrings) {
+  HealthSnapshot s;
+  s.group = "agent.zy_test";
+  s.vip = "10.0.0.7:9001";
+  s.server = std::string("a\"b\\c\nd\x01<\xff", 10);
+  s.connected = true;
+  s.leader = true;
+  s.epoch = 7;
+  s.applied_seq = 42;
+  std::string json = HealthServer::StatusJson(s);
+  rapidjson::Document d;
+  d.Parse(json.data(), json.size());
+  ASSERT_FALSE(d.HasParseError()) << json;
+  EXPECT_EQ(std::string(d["server"].GetString()), "a\"b\\c\nd\x01<\xEF\xBF\xBD");
+  EXPECT_TRUE(d["drained"].IsNull());
+  EXPECT_EQ(d["epoch"].GetInt64(), 7);
+  EXPECT_EQ(d["applied_seq"].GetInt64(), 42);
+  s.drained = false;
+  json = HealthServer::StatusJson(s);
+  d.Parse(json.data(), json.size());
+  EXPECT_TRUE(d["drained"].IsFalse());
 }
 
 }  // namespace

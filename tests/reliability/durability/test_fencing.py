@@ -9,7 +9,7 @@ while the same writes with B's epoch succeed.
 import pytest
 import redis
 
-from relcore import RedisServer, cmd, keyspace, leader_info, wait_until
+from suma_testing.reliability import RedisServer, cmd, keyspace, leader_info, wait_until
 
 MK = "agent.fence_test_master"
 CH = "agent.fence_test_channel"

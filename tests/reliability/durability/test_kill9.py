@@ -17,7 +17,7 @@ import time
 
 import redis
 
-from relcore import LONG, RedisServer, cmd, leader_info, report
+from suma_testing.reliability import LONG, RedisServer, cmd, leader_info, report
 
 MK = "agent.dur_test_master"
 CH = "agent.dur_test_channel"

@@ -12,7 +12,7 @@ promotion ms * 1024 (core/leader.h EpochFloor). This test freezes the replica
 """
 import signal
 
-from relcore import RedisServer, cmd, leader_info, report, wait_until
+from suma_testing.reliability import RedisServer, cmd, leader_info, report, wait_until
 
 MK = "agent.lag_test_master"
 

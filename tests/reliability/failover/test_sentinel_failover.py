@@ -31,7 +31,7 @@ import pytest
 import redis
 from redis.sentinel import Sentinel
 
-from relcore import LONG, RedisServer, cmd, free_port, report, wait_until
+from suma_testing.reliability import LONG, RedisServer, cmd, free_port, report, wait_until
 
 MK = "agent.fo_test_master"
 CH = "agent.fo_test_channel"

@@ -20,7 +20,7 @@ Keys of type string or list are never written by the module: they are the
 import json
 import re
 
-from resp import plain
+from suma_testing.resp import plain
 
 GROUP_RE = re.compile(rb"^(\{[A-Za-z0-9._-]{1,128}\}|[A-Za-z0-9._-]{1,128})$")
 INT_RE = re.compile(rb"^-?[0-9]+$")

@@ -32,12 +32,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 
-import keyspace_check  # noqa: E402
-import redis_server  # noqa: E402
-from resp import Conn, ProtocolError, plain  # noqa: E402
+import keyspace_check
+from suma_testing import redis_server
+from suma_testing.ctest import skip_script
+from suma_testing.resp import Conn, ProtocolError, plain
 
 # Module options for the run: short times so hosts expire, leases lapse and
 # claims requeue during the run; small limits so FULL and oversize are hit.
@@ -544,10 +543,11 @@ def main():
     saved = {k: os.environ.get(k) for k in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS")}
     import tempfile
     d = tempfile.mkdtemp(prefix="suma-hostile-")
-    if runtime:
-        os.environ["LD_PRELOAD"] = runtime
-    else:
-        print("hostile: warning: %s links no ASan runtime; running without it" % opts.module)
+    if not runtime:
+        # Without the runtime nothing could report a memory error: not a pass.
+        return skip_script("%s links no ASan runtime, so sanitizer reports cannot be checked"
+                           % opts.module)
+    os.environ["LD_PRELOAD"] = runtime
     os.environ["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0:log_path=%s/asan" % d
     os.environ["UBSAN_OPTIONS"] = ("suppressions=%s:halt_on_error=1:print_stacktrace=1:"
                                    "log_path=%s/ubsan" % (os.path.join(ROOT, "fuzz", "ubsan.supp"), d))

@@ -7,19 +7,16 @@ stops growing once the limit is reached. Groups themselves are not limited by
 the module; Redis's maxmemory bounds them (last test).
 """
 import os
-import sys
 import time
 
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "support"))
 
-import keyspace_check  # noqa: E402
-from redis_server import RedisServer  # noqa: E402
-from resp import Conn, plain  # noqa: E402
-from suma_fixtures import make_server  # noqa: E402,F401
+import keyspace_check
+from suma_testing import RedisServer
+from suma_testing.resp import Conn, plain
+from suma_testing.fixtures import make_server  # noqa: F401
 
 G = "agent.zy_test"
 LIMITS = {"max-hosts": 50, "max-payload": 1024, "event-log-len": 100, "max-tasks": 30,

@@ -4,14 +4,6 @@ isolation matrix (docs/security.md). Each entry: (name, argv builder).
 Commands that name a group declare it as their key, so ACL key patterns and
 the tenant lock both see it; the listings are keyless and take GROUP.
 """
-import os
-import sys
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-RELIABILITY = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(RELIABILITY, "hostile"))
-sys.path.insert(0, os.path.join(os.path.dirname(RELIABILITY), "support"))
-
 VIP = "10.0.0.7:9001"
 
 KEYED = [
@@ -70,6 +62,19 @@ def keyed_commands(group):
 
 def all_module_commands(conn):
     """Names of every command the loaded module registered (COMMAND LIST)."""
-    from resp import plain
+    from suma_testing.resp import plain
     names = plain(conn.call("COMMAND", "LIST", "FILTERBY", "MODULE", "sumavlib"))
     return sorted(n.decode() for n in names)
+
+
+def snapshot(c):
+    """Every key with its serialized value (c: a suma_testing.resp.Conn), to
+    prove that refusals change nothing."""
+    from suma_testing.resp import plain
+    out, cursor = {}, b"0"
+    while True:
+        cursor, keys = plain(c.call("SCAN", cursor, "COUNT", "1000"))
+        for k in keys:
+            out[k] = plain(c.call("DUMP", k))
+        if cursor == b"0":
+            return out

@@ -15,8 +15,8 @@ import pytest
 
 import matrix
 from matrix import KEYED, LISTINGS, keyed_commands
-from redis_server import RedisServer
-from resp import Conn, plain
+from suma_testing import RedisServer
+from suma_testing.resp import Conn, plain
 
 TENANTS = {"t1": "agent.zy", "t2": "agent.yy"}
 SERVER = {"agent.zy": "10.1.0.1:1", "agent.yy": "10.2.0.1:1"}  # registered by each
@@ -65,14 +65,10 @@ def login(s, user):
 
 def snapshot(s):
     c = Conn(s.port)
-    out, cursor = {}, b"0"
-    while True:
-        cursor, keys = plain(c.call("SCAN", cursor, "COUNT", "1000"))
-        for k in keys:
-            out[k] = plain(c.call("DUMP", k))
-        if cursor == b"0":
-            c.close()
-            return out
+    try:
+        return matrix.snapshot(c)
+    finally:
+        c.close()
 
 
 def test_matrix_covers_every_module_command(srv):

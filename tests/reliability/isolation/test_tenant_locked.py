@@ -9,9 +9,9 @@ before the lock was set.
 import pytest
 
 import matrix
-from matrix import KEYED, LISTINGS, keyed_commands
-from redis_server import RedisServer
-from resp import Conn, plain
+from matrix import KEYED, LISTINGS, keyed_commands, snapshot
+from suma_testing import RedisServer
+from suma_testing.resp import Conn, plain
 
 OWN = ["agent.zy_test", "{agent.zy_test}"]
 OTHERS = ["agent.yy_test", "{agent.yy_test}", "agent.zy_prod", "agent.zy_test2", "agent.zy",
@@ -46,17 +46,6 @@ def c(srv):
     conn = Conn(srv.port)
     yield conn
     conn.close()
-
-
-def snapshot(c):
-    """Every key with its serialized value: to prove refusals change nothing."""
-    out, cursor = {}, b"0"
-    while True:
-        cursor, keys = plain(c.call("SCAN", cursor, "COUNT", "1000"))
-        for k in keys:
-            out[k] = plain(c.call("DUMP", k))
-        if cursor == b"0":
-            return out
 
 
 def test_matrix_covers_every_module_command(c):

@@ -10,7 +10,7 @@ milliseconds; src/core/leader.h now counts the lease's last millisecond in).
 """
 import time
 
-from relcore import LONG, RedisServer, cmd, report
+from suma_testing.reliability import LONG, RedisServer, cmd, report
 
 MK = "agent.rule_test_master"
 LEASE_MS = 100

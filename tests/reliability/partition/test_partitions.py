@@ -36,7 +36,7 @@ import time
 
 import pytest
 
-from relcore import LONG, RESULTS_DIR, RedisServer, cmd, report
+from suma_testing.reliability import LONG, RESULTS_DIR, RedisServer, cmd, report
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MK = "agent.part_test_master"

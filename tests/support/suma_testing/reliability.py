@@ -1,21 +1,16 @@
 """Shared helpers of the durability, failover and partition suites.
 
-- RedisServer (tests/support/redis_server.py) is re-exported.
+- RedisServer and wait_until (redis_server.py) are re-exported.
 - LONG is true under SUMA_LONG=1: the suites then run their soak versions.
 - report(name, data) prints a measurement and writes it as JSON to
   $SUMA_RESULTS_DIR (default: <tmp>/suma-reliability) so runs can be compared.
 """
 import json
 import os
-import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-
-from redis_server import MODULE, RedisServer, free_port, poll as wait_until  # noqa: E402,F401
+from .redis_server import MODULE, ROOT, RedisServer, free_port, wait_until  # noqa: F401
 
 LONG = os.environ.get("SUMA_LONG", "") not in ("", "0")
 RESULTS_DIR = os.environ.get("SUMA_RESULTS_DIR",

@@ -1,12 +1,12 @@
 """pytest fixtures shared by the suites: import them into a conftest.py or a
-test module (`from suma_fixtures import make_server, server, r`).
+test module (`from suma_testing.fixtures import make_server, server, r`).
 
 make_server(**kw) starts a RedisServer (see redis_server.py) and stops it and
 removes its directory when the test ends; server is one with defaults; r is a
 client of it with decoded replies."""
 import pytest
 
-from redis_server import RedisServer
+from .redis_server import RedisServer
 
 
 @pytest.fixture

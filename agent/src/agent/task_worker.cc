@@ -1,50 +1,66 @@
-// Task worker: one task at a time. Claim, run the hook with the payload,
-// ACK on exit 0. On any other exit the agent does nothing: the claim lease
-// lapses and the queue hands the task out again (at-least-once). While the
-// hook runs, the claim is extended every half lease so a slow but healthy
-// hook keeps its task.
+#include "agent/task_worker.h"
+
 #include <event2/event.h>
 
-#include "agent/agent.h"
 #include "agent/log.h"
 
 namespace suma::agent {
 
-void Agent::ScheduleTaskPoll() {
+TaskWorker::TaskWorker(event_base* base, const Config& cfg, Client& client, HookQueue& hooks)
+    : cfg_(cfg), client_(client), hooks_(hooks) {
+  poll_timer_ = evtimer_new(base, OnPollTimer, this);
+  extend_timer_ = event_new(base, -1, EV_PERSIST, OnExtendTimer, this);
+}
+
+TaskWorker::~TaskWorker() {
+  event_free(poll_timer_);
+  event_free(extend_timer_);
+}
+
+void TaskWorker::Stop() {
+  stopping_ = true;
+  event_del(poll_timer_);
+  event_del(extend_timer_);
+}
+
+void TaskWorker::OnPollTimer(int, short, void* arg) { static_cast<TaskWorker*>(arg)->Poke(); }
+void TaskWorker::OnExtendTimer(int, short, void* arg) { static_cast<TaskWorker*>(arg)->Extend(); }
+
+void TaskWorker::SchedulePoll() {
   if (stopping_) return;
   long ms = static_cast<long>(cfg_.task_poll_ms);
   timeval tv{ms / 1000, (ms % 1000) * 1000};
-  evtimer_add(task_timer_, &tv);
+  evtimer_add(poll_timer_, &tv);
 }
 
-void Agent::PokeTasks() {
-  if (cfg_.on_task.empty() || stopping_ || task_busy_ || !client_.ready()) return;
-  task_busy_ = true;
-  evtimer_del(task_timer_);
+void TaskWorker::Poke() {
+  if (cfg_.on_task.empty() || stopping_ || busy_ || !client_.ready()) return;
+  busy_ = true;
+  evtimer_del(poll_timer_);
   client_.TaskClaim(cfg_.group, cfg_.vip, cfg_.task_lease_ms,
                     [this](const Result<std::optional<Task>>& r) {
     if (!r.ok() || !*r) {
       if (!r.ok()) Log(Level::Warn, "task.claim_failed").Kv("error", r.error());
-      task_busy_ = false;
-      return ScheduleTaskPoll();
+      busy_ = false;
+      return SchedulePoll();
     }
     Task t = **r;
     task_id_ = t.id;
     Log(Level::Info, "task.claimed").Kv("id", static_cast<long long>(t.id)).Kv("attempt", static_cast<long long>(t.attempt));
-    auto env = HookEnv("task");
+    auto env = HookEnv(cfg_, "task");
     env["SUMA_TASK_ID"] = std::to_string(t.id);
     env["SUMA_TASK_ATTEMPT"] = std::to_string(t.attempt);
     if (t.payload.size() <= 65536) env["SUMA_PAYLOAD"] = t.payload;
     long half = static_cast<long>(cfg_.task_lease_ms / 2);
     timeval tv{half / 1000, (half % 1000) * 1000};
-    event_add(task_extend_, &tv);
-    task_hooks_.Run({cfg_.on_task, env, t.payload, [this, t](int code) {
-      event_del(task_extend_);
+    event_add(extend_timer_, &tv);
+    hooks_.Run({cfg_.on_task, env, t.payload, [this, t](int code) {
+      event_del(extend_timer_);
       if (code != 0) {
         Log(Level::Warn, "task.failed").Kv("id", static_cast<long long>(t.id)).Kv("exit", code)
             .Kv("attempt", static_cast<long long>(t.attempt));
-        task_busy_ = false;
-        return ScheduleTaskPoll();
+        busy_ = false;
+        return SchedulePoll();
       }
       client_.TaskAck(cfg_.group, t.id, cfg_.vip, [this, t](const Result<bool>& r) {
         if (!r.ok())
@@ -52,19 +68,15 @@ void Agent::PokeTasks() {
         else
           Log(*r ? Level::Info : Level::Warn, *r ? "task.acked" : "task.ack_refused")
               .Kv("id", static_cast<long long>(t.id));
-        task_busy_ = false;
-        PokeTasks();
+        busy_ = false;
+        Poke();
       });
     }});
   });
 }
 
-void Agent::OnTaskExtend(int, short, void* arg) {
-  auto* self = static_cast<Agent*>(arg);
-  self->ExtendTask(self->task_id_);
-}
-
-void Agent::ExtendTask(int64_t id) {
+void TaskWorker::Extend() {
+  int64_t id = task_id_;
   client_.TaskExtend(cfg_.group, id, cfg_.vip, cfg_.task_lease_ms, [id](const Result<bool>& r) {
     if (!r.ok() || !*r)
       Log(Level::Warn, "task.extend_failed").Kv("id", static_cast<long long>(id))

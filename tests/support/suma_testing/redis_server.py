@@ -1,4 +1,4 @@
-"""Starts real redis-server processes with sumavlib for the integration suites.
+"""Starts real redis-server processes with sumavlib for every suite.
 
 RedisServer(...) picks a free loopback port, writes its data into a temp
 directory, waits until PING answers and stops the process on stop().
@@ -14,12 +14,12 @@ import time
 
 import redis
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 MODULE = os.environ.get("SUMAVLIB", os.path.join(ROOT, "build", "sumavlib.so"))
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
-def poll(fn, timeout=10.0, interval=0.05, what="condition", on_fail=None):
+def wait_until(fn, timeout=10.0, interval=0.05, what="condition", on_fail=None):
     """Calls fn until it returns a truthy value and returns that value; fails
     with AssertionError (plus on_fail()'s text, if given) once timeout seconds
     have passed. The deadline only bounds a wait: no test asserts how long
@@ -33,6 +33,18 @@ def poll(fn, timeout=10.0, interval=0.05, what="condition", on_fail=None):
         time.sleep(interval)
     detail = ("\n" + on_fail()) if on_fail else ""
     raise AssertionError("timed out waiting for %s (last value %r)%s" % (what, last, detail))
+
+
+def stop_process(proc, timeout=15):
+    """SIGTERM, then SIGKILL if proc has not exited after timeout seconds."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def free_port():
@@ -103,12 +115,8 @@ class RedisServer:
             self.proc.wait()
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill9()
+        if self.proc:
+            stop_process(self.proc, timeout=10)
 
     def cleanup(self):
         self.stop()
