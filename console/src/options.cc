@@ -12,6 +12,7 @@ const char kUsage[] =
     "usage: suma-console [--listen HOST:PORT] [--redis HOST:PORT] [--redis-user U]\n"
     "  [--redis-password PW | --redis-password-file F] [--user U]\n"
     "  [--password PW | --password-file F] [--metrics-token T] [--session-ttl S] [--cookie-secure]\n"
+    "  [--fleet URL] [--fleet-token T]\n"
     "Every flag also reads an environment variable (see console/src/options.h).\n";
 
 struct Flag {
@@ -32,6 +33,8 @@ const std::map<std::string, Flag>& Flags() {
       {"--metrics-token", {"SUMA_METRICS_TOKEN", false}},
       {"--session-ttl", {"SUMA_SESSION_TTL", false}},
       {"--cookie-secure", {"SUMA_COOKIE_SECURE", true}},
+      {"--fleet", {"SUMA_FLEET_URL", false}},
+      {"--fleet-token", {"SUMA_FLEET_TOKEN", false}},
   };
   return f;
 }
@@ -122,6 +125,15 @@ bool ParseOptions(int argc, char** argv, Options* o, std::string* err) {
   if (v.count("--session-ttl")) o->session_ttl_s = std::atoll(v["--session-ttl"].c_str());
   if (o->session_ttl_s <= 0) o->session_ttl_s = 43200;
   o->cookie_secure = v.count("--cookie-secure") && v["--cookie-secure"] != "0";
+  if (v.count("--fleet")) {
+    o->fleet_url = v["--fleet"];
+    while (!o->fleet_url.empty() && o->fleet_url.back() == '/') o->fleet_url.pop_back();
+    if (o->fleet_url.rfind("http://", 0) != 0 && o->fleet_url.rfind("https://", 0) != 0) {
+      *err = "invalid --fleet, expected http://HOST:PORT";
+      return false;
+    }
+  }
+  if (v.count("--fleet-token")) o->fleet_token = v["--fleet-token"];
   if (o->password.empty() && !IsLoopback(o->listen_host)) {
     *err = "refusing to listen on " + o->listen_host +
            " without a console password (--password, --password-file or SUMA_CONSOLE_PASSWORD)";

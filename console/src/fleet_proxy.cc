@@ -1,0 +1,238 @@
+#include "fleet_proxy.h"
+
+#include <rapidjson/document.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "app.h"
+#include "json.h"
+
+namespace console {
+namespace {
+
+using httplib::Request;
+using httplib::Response;
+
+bool ParseInt(const std::string& s, long long* out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+bool ParseNumber(const std::string& s, double* out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  *out = std::strtod(s.c_str(), &end);
+  return end && *end == '\0' && std::isfinite(*out);
+}
+
+std::string FormatNumber(double v) {
+  char buf[64];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, p);
+}
+
+const std::string* Field(const Form& f, const char* name) {
+  auto it = f.find(name);
+  return it == f.end() || it->second.empty() ? nullptr : &it->second;
+}
+
+// Adds an optional numeric field; false (with *err) when present but not a number.
+bool IntField(const Form& f, const char* name, bool required, Json& j, std::string* err) {
+  const std::string* v = Field(f, name);
+  if (!v) {
+    if (required) *err = std::string("missing ") + name;
+    return !required;
+  }
+  long long n = 0;
+  if (!ParseInt(*v, &n)) return *err = std::string(name) + " must be a whole number", false;
+  j.Key(name).Int(n);
+  return true;
+}
+
+bool NumberField(const Form& f, const char* name, bool required, Json& j, std::string* err) {
+  const std::string* v = Field(f, name);
+  if (!v) {
+    if (required) *err = std::string("missing ") + name;
+    return !required;
+  }
+  double d = 0;
+  if (!ParseNumber(*v, &d)) return *err = std::string(name) + " must be a number", false;
+  j.Key(name).Raw(FormatNumber(d));
+  return true;
+}
+
+Form FormOf(const Request& req) {
+  Form f;
+  for (const auto& [k, v] : req.params) f[k] = v;
+  return f;
+}
+
+std::string ErrorJson(const std::string& code, const std::string& message) {
+  Json j;
+  j.BeginObject().Key("ok").Bool(false).Key("error").Str(message).Key("code").Str(code).EndObject();
+  return j.str();
+}
+
+}  // namespace
+
+FleetReply FleetClient::Call(const std::string& method, const std::string& path,
+                             const std::string& json_body) const {
+  FleetReply out;
+  httplib::Client cli(base_);
+  if (!cli.is_valid()) {
+    out.error = "invalid fleet URL " + base_;
+    return out;
+  }
+  cli.set_connection_timeout(3, 0);
+  cli.set_read_timeout(15, 0);
+  cli.set_write_timeout(15, 0);
+  httplib::Headers h = {{"Accept", "application/json"}};
+  if (!token_.empty()) h.emplace("Authorization", "Bearer " + token_);
+  httplib::Result r(nullptr, httplib::Error::Unknown);
+  if (method == "GET") r = cli.Get(path.c_str(), h);
+  else if (method == "DELETE") r = cli.Delete(path.c_str(), h);
+  else r = cli.Post(path.c_str(), h, json_body, "application/json");
+  if (!r) {
+    out.error = httplib::to_string(r.error());
+    return out;
+  }
+  out.status = r->status;
+  out.body = r->body;
+  return out;
+}
+
+std::optional<std::string> CreateBody(const Form& f, std::string* err) {
+  Json j;
+  j.BeginObject();
+  for (const char* name : {"owner", "business"}) {
+    const std::string* v = Field(f, name);
+    if (!v) return *err = std::string("missing ") + name, std::nullopt;
+    j.Key(name).Str(*v);
+  }
+  if (!IntField(f, "memory_mb", true, j, err) || !NumberField(f, "cpus", true, j, err) ||
+      !IntField(f, "replicas", false, j, err))
+    return std::nullopt;
+  if (const std::string* p = Field(f, "persistence")) j.Key("persistence").Str(*p);
+  j.EndObject();
+  return j.str();
+}
+
+std::optional<std::string> ScaleBody(const Form& f, std::string* err) {
+  Json j;
+  j.BeginObject();
+  if (!IntField(f, "memory_mb", false, j, err) || !NumberField(f, "cpus", false, j, err) ||
+      !IntField(f, "replicas", false, j, err))
+    return std::nullopt;
+  if (!Field(f, "memory_mb") && !Field(f, "cpus") && !Field(f, "replicas"))
+    return *err = "nothing to scale: give memory_mb, cpus or replicas", std::nullopt;
+  j.EndObject();
+  return j.str();
+}
+
+bool IsPathSafeName(const std::string& name) {
+  if (name.empty() || name.size() > 256 || name == "." || name == "..") return false;
+  for (unsigned char c : name)
+    if (!std::isalnum(c) && c != '.' && c != '_' && c != '-') return false;
+  return true;
+}
+
+ProxiedReply TranslateReply(const FleetReply& r) {
+  if (r.status == 0) return {502, ErrorJson("FLEET_UNREACHABLE", "fleet unreachable: " + r.error)};
+  if (r.status == 401 || r.status == 403)
+    return {502, ErrorJson("FLEET_AUTH", "the fleet refused the console's token (SUMA_FLEET_TOKEN)")};
+  rapidjson::Document d;
+  d.Parse(r.body.c_str(), r.body.size());
+  if (d.HasParseError() || !d.IsObject())
+    return {502, ErrorJson("FLEET_UNREACHABLE",
+                           "the fleet answered HTTP " + std::to_string(r.status) + " without a JSON object")};
+  if (r.status >= 200 && r.status < 300) return {r.status, r.body};
+  std::string code = "INTERNAL", message = "fleet error (HTTP " + std::to_string(r.status) + ")";
+  if (auto e = d.FindMember("error"); e != d.MemberEnd() && e->value.IsObject()) {
+    if (auto c = e->value.FindMember("code"); c != e->value.MemberEnd() && c->value.IsString())
+      code = c->value.GetString();
+    if (auto m = e->value.FindMember("message"); m != e->value.MemberEnd() && m->value.IsString())
+      message = m->value.GetString();
+  }
+  return {r.status, ErrorJson(code, message)};
+}
+
+void InstallFleetRoutes(httplib::Server& svr, App& app) {
+  auto fleet = std::make_shared<FleetClient>(app.opt.fleet_url, app.opt.fleet_token);
+  bool enabled = !app.opt.fleet_url.empty();
+
+  // Session and CSRF checks, then the fleet call; logs every change with its result.
+  auto route = [&app, fleet, enabled](bool is_post, auto build) {
+    return [&app, fleet, enabled, is_post, build](const Request& req, Response& res) {
+      if (!Authorize(app, req, res, is_post)) return;
+      if (!enabled)
+        return SendJson(res, 404, ErrorJson("NO_FLEET", "no fleet configured (suma-console --fleet URL)"));
+      std::string method, path, body, err, what;
+      if (!build(req, &method, &path, &body, &err, &what))
+        return SendJson(res, 400, ErrorJson("BAD_REQUEST", err));
+      ProxiedReply p = TranslateReply(fleet->Call(method, path, body));
+      if (is_post)
+        std::fprintf(stderr, "suma-console: fleet %s by %s -> %d\n", what.c_str(),
+                     app.sessions.user().c_str(), p.status);
+      SendJson(res, p.status, p.json);
+    };
+  };
+  auto tenant_path = [](const Request& req, std::string* path, std::string* err, std::string* name) {
+    *name = req.has_param("name") ? req.get_param_value("name") : "";
+    if (!IsPathSafeName(*name)) return *err = "missing or invalid tenant name", false;
+    *path = "/v1/tenants/" + *name;
+    return true;
+  };
+
+  svr.Get("/api/fleet/tenants", route(false, [](const Request&, std::string* m, std::string* p, std::string*,
+                                                 std::string*, std::string*) {
+    *m = "GET", *p = "/v1/tenants";
+    return true;
+  }));
+  svr.Get("/api/fleet/tenant", route(false, [tenant_path](const Request& req, std::string* m, std::string* p,
+                                                          std::string*, std::string* err, std::string*) {
+    std::string name;
+    *m = "GET";
+    return tenant_path(req, p, err, &name);
+  }));
+  svr.Post("/api/fleet/create", route(true, [](const Request& req, std::string* m, std::string* p,
+                                               std::string* body, std::string* err, std::string* what) {
+    auto b = CreateBody(FormOf(req), err);
+    if (!b) return false;
+    *m = "POST", *p = "/v1/tenants", *body = *b;
+    *what = "create " + req.get_param_value("owner") + "_" + req.get_param_value("business");
+    return true;
+  }));
+  svr.Post("/api/fleet/scale", route(true, [tenant_path](const Request& req, std::string* m, std::string* p,
+                                                         std::string* body, std::string* err, std::string* what) {
+    std::string name;
+    if (!tenant_path(req, p, err, &name)) return false;
+    auto b = ScaleBody(FormOf(req), err);
+    if (!b) return false;
+    *m = "POST", *p += "/scale", *body = *b, *what = "scale " + name + " " + *b;
+    return true;
+  }));
+  svr.Post("/api/fleet/delete", route(true, [tenant_path](const Request& req, std::string* m, std::string* p,
+                                                          std::string*, std::string* err, std::string* what) {
+    std::string name;
+    if (!tenant_path(req, p, err, &name)) return false;
+    bool purge = req.has_param("purge") && req.get_param_value("purge") != "0" &&
+                 !req.get_param_value("purge").empty();
+    *m = "DELETE";
+    if (purge) *p += "?purge=1";
+    *what = "delete " + name + (purge ? " (purge)" : "");
+    return true;
+  }));
+  svr.Post("/api/fleet/credentials", route(true, [tenant_path](const Request& req, std::string* m, std::string* p,
+                                                               std::string*, std::string* err, std::string* what) {
+    std::string name;
+    if (!tenant_path(req, p, err, &name)) return false;
+    *m = "POST", *p += "/credentials", *what = "credentials " + name;
+    return true;
+  }));
+}
+
+}  // namespace console
