@@ -7,7 +7,8 @@ is 409 BUSY, a different spec for an existing tenant is 409 CONFLICT, the quotas
 (max_tenants, max_memory_mb) give 422 QUOTA, bad names and memory below 64 MB are
 400, an unknown tenant 404. fail_next_create=reason makes the next create end
 in "failed". Every request is recorded in .requests (method, path, headers, body)
-so tests can check what the console sent. Run it alone for a manual look:
+so tests can check what the console sent (also as GET /_fake/requests, for a
+test in another process). Run it alone for a manual look:
     python3 fake_fleet.py [PORT]
 """
 import json
@@ -110,6 +111,9 @@ class FakeFleet:
                                   "body": raw.decode("utf-8", "replace")})
         if u.path == "/healthz":
             return self._send(h, 200, {"ok": True})
+        if u.path == "/_fake/requests":  # for tests in other processes (not part of the contract)
+            with self.lock:
+                return self._send(h, 200, {"requests": self.requests[:-1]})
         if self.token and h.headers.get("Authorization") != "Bearer " + self.token:
             return self._error(h, 401, "UNAUTHORIZED", "bearer token required")
         body = None

@@ -34,9 +34,11 @@ function tenantsHide() {
   clearTimeout(tenants.timer);
   $('tenants-view').hidden = true;
   $('tabs').hidden = true;
+  setTab('groups');
 }
 
 function setTab(name) {
+  $('feed-state').hidden = name === 'tenants';  // the groups' event feed
   $('tab-groups').classList.toggle('active', name === 'groups');
   $('tab-tenants').classList.toggle('active', name === 'tenants');
 }
@@ -85,7 +87,9 @@ function usageCell(t) {
   if (!u || t.state !== 'running') return el('span', { class: 'muted' }, '-');
   const pct = u.maxmemory > 0 ? Math.min(100, (100 * u.used_memory) / u.maxmemory) : 0;
   const bar = el('div', { class: 'bar', title: pct.toFixed(1) + '% of maxmemory' });
-  bar.append(el('span', { style: `width:${pct.toFixed(1)}%` }));
+  const fill = el('span');
+  fill.style.width = pct.toFixed(1) + '%';  // CSSOM, allowed by the page's CSP (a style attribute is not)
+  bar.append(fill);
   return el('div', { class: 'usage' },
     el('div', { class: 'mono small used' }, `${fmtBytes(u.used_memory)} / ${fmtBytes(u.maxmemory)}`), bar,
     el('div', { class: 'small muted clients' }, `${u.connected_clients} client${u.connected_clients === 1 ? '' : 's'}`));
