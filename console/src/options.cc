@@ -12,7 +12,7 @@ const char kUsage[] =
     "usage: suma-console [--listen HOST:PORT] [--redis HOST:PORT] [--redis-user U]\n"
     "  [--redis-password PW | --redis-password-file F] [--user U]\n"
     "  [--password PW | --password-file F] [--metrics-token T] [--session-ttl S] [--cookie-secure]\n"
-    "  [--fleet URL] [--fleet-token T]\n"
+    "  [--fleet URL] [--fleet-token T | --fleet-token-file F]\n"
     "Every flag also reads an environment variable (see console/src/options.h).\n";
 
 struct Flag {
@@ -35,6 +35,7 @@ const std::map<std::string, Flag>& Flags() {
       {"--cookie-secure", {"SUMA_COOKIE_SECURE", true}},
       {"--fleet", {"SUMA_FLEET_URL", false}},
       {"--fleet-token", {"SUMA_FLEET_TOKEN", false}},
+      {"--fleet-token-file", {"SUMA_FLEET_TOKEN_FILE", false}},
   };
   return f;
 }
@@ -134,6 +135,10 @@ bool ParseOptions(int argc, char** argv, Options* o, std::string* err) {
     }
   }
   if (v.count("--fleet-token")) o->fleet_token = v["--fleet-token"];
+  if (v.count("--fleet-token-file") && !ReadSecret(v["--fleet-token-file"], &o->fleet_token)) {
+    *err = "cannot read --fleet-token-file";
+    return false;
+  }
   if (o->password.empty() && !IsLoopback(o->listen_host)) {
     *err = "refusing to listen on " + o->listen_host +
            " without a console password (--password, --password-file or SUMA_CONSOLE_PASSWORD)";

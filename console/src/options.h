@@ -15,6 +15,7 @@
 //   --cookie-secure             SUMA_COOKIE_SECURE=1        mark the cookie Secure (behind a TLS proxy)
 //   --fleet URL                 SUMA_FLEET_URL              suma-fleet's API (http://host:port): enables the Tenants page
 //   --fleet-token TOKEN         SUMA_FLEET_TOKEN            bearer token the console sends to the fleet
+//   --fleet-token-file PATH     SUMA_FLEET_TOKEN_FILE
 //
 // A console without a login password only starts when it listens on loopback.
 #pragma once

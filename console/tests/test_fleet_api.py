@@ -218,6 +218,21 @@ def test_fleet_down_or_wrong_token_is_502_not_401(fleet):
         wrong.stop()
 
 
+def test_token_from_a_file(fleet, tmp_path):
+    f = tmp_path / "token"
+    f.write_text(TOKEN + "\n")
+    c = Console(free_port(), extra=["--fleet", fleet.url, "--fleet-token-file", str(f)])
+    try:
+        h = Http(c.url)
+        h.login()
+        assert h.get("/api/fleet/tenants").status == 200
+    finally:
+        c.stop()
+    p = subprocess.run([CONSOLE_BIN, "--fleet", fleet.url, "--fleet-token-file", str(tmp_path / "none")],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2 and "cannot read --fleet-token-file" in p.stderr
+
+
 def test_invalid_fleet_url_is_refused_at_start():
     p = subprocess.run([CONSOLE_BIN, "--fleet", "127.0.0.1:10090"], capture_output=True, text=True, timeout=10)
     assert p.returncode == 2 and "invalid --fleet" in p.stderr
