@@ -11,6 +11,9 @@ Two kubectl checks, neither needing a cluster:
   typed apps/v1 object and back. A misspelled or misplaced field vanishes in
   that round trip, so every rendered field must survive it.
 
+A last test starts Debian's redis-server with the rendered arguments and a
+Sentinel from the config the rendered init script writes.
+
 The assertions are on the values kubectl produced: limits, maxmemory, appendfsync,
 the tenant lock, the Secret wiring, replicas and Sentinel. KUBECTL picks the
 binary (default: kubectl on PATH, Debian's kubernetes-client); without one the
@@ -321,3 +324,85 @@ def test_password_file_must_be_plain(tmp_path):
     p = subprocess.run([sys.executable, os.path.join(HERE, "render.py"), "--name", "a_b", "--memory-mb", "64",
                         "--cpus", "1", "--password-file", str(good)], capture_output=True, text=True, timeout=30)
     assert p.returncode == 0 and 'password: "Zq7-very-long-password-1"' in p.stdout
+
+
+@needs_kubectl
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed (scripts/deps.txt)")
+def test_rendered_redis_args_and_sentinel_config_run_on_real_redis(kube, tmp_path):
+    """The rendered arguments start Debian's redis-server with the mapped settings, and
+    the Sentinel config the init container writes starts a Sentinel that monitors the
+    primary (with its password) and finds the replica by its announced host name. Only
+    the DNS names are swapped for localhost and free ports; the scripts run as rendered."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests", "support"))
+    from redis_server import RedisServer, free_port, poll  # noqa: E402
+    import redis
+
+    pw = "Zq7-sentinel-test-password"
+    (tmp_path / "pw").write_text(pw + "\n")
+    objs = dry_run(kube, render_dir(tmp_path, SPEC, "--password-file", str(tmp_path / "pw")))
+    base = render.k8s_base("agent.zy_test")
+    args = container(objs[("StatefulSet", base)], "redis")["args"]
+    primary = RedisServer(module=False, aof=True, extra=args)
+    replica = RedisServer(module=False, aof=True, extra=args + [
+        "--replicaof", "127.0.0.1", str(primary.port), "--replica-announce-ip", "localhost"])
+    sentinel = None
+    try:
+        c = primary.client()
+        assert c.config_get("maxmemory")["maxmemory"] == str(96 * 1024 * 1024)
+        assert c.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
+        assert c.config_get("appendfsync")["appendfsync"] == "everysec"
+        replica.client().config_set("masterauth", pw)
+        replica.client().config_set("requirepass", pw)
+        c.config_set("requirepass", pw)
+        auth = primary.client(password=pw)
+        poll(lambda: auth.info("replication")["connected_slaves"] == 1, timeout=15, what="replica attached")
+
+        # The init container's script, as rendered, with its three paths moved under tmp_path.
+        sts = objs[("StatefulSet", base + "-sentinel")]
+        script = sts["spec"]["template"]["spec"]["initContainers"][0]["command"][2]
+        for d in ("config", "sentinel", "secrets"):
+            (tmp_path / d).mkdir()
+        (tmp_path / "config" / "sentinel.conf").write_text(objs[("ConfigMap", base + "-sentinel")]["data"]["sentinel.conf"])
+        (tmp_path / "secrets" / "password").write_text(pw)
+        script = (script.replace("/config/", str(tmp_path / "config") + "/")
+                  .replace("/sentinel/", str(tmp_path / "sentinel") + "/")
+                  .replace("/run/secrets/suma/", str(tmp_path / "secrets") + "/"))
+        subprocess.run(["sh", "-ec", script], env=dict(os.environ, POD_NAME=base + "-sentinel-0"), check=True,
+                       timeout=10)
+        conf_path = tmp_path / "sentinel" / "sentinel.conf"
+        assert oct(conf_path.stat().st_mode & 0o777) == "0o600"
+        sport = free_port()
+        conf = (conf_path.read_text()
+                .replace("port 26379", "port %d\nbind 127.0.0.1" % sport)
+                .replace("dir /sentinel", "dir " + str(tmp_path / "sentinel"))
+                .replace("%s-0.%s-hl.default.svc.cluster.local 8090" % (base, base), "localhost %d" % primary.port))
+        conf_path.write_text(conf)
+        log = open(tmp_path / "sentinel.log", "w")
+        sentinel = subprocess.Popen(["redis-server", str(conf_path), "--sentinel"], stdout=log, stderr=log)
+        s = redis.Redis(host="127.0.0.1", port=sport, password=pw, decode_responses=True, socket_timeout=5)
+
+        def master_ok():
+            try:
+                m = s.execute_command("SENTINEL", "MASTER", "agent.zy_test")
+            except redis.exceptions.ConnectionError:
+                return None
+            m = dict(zip(m[::2], m[1::2]))
+            return m if m["flags"] == "master" and m["num-slaves"] == "1" else None
+        m = poll(master_ok, timeout=20, what="sentinel sees the primary and its replica",
+                 on_fail=lambda: open(tmp_path / "sentinel.log").read())
+        assert m["ip"] == "localhost" and m["port"] == str(primary.port) and m["quorum"] == "2"
+
+        def replica_ok():
+            reps = s.execute_command("SENTINEL", "REPLICAS", "agent.zy_test")
+            rep = dict(zip(reps[0][::2], reps[0][1::2]))
+            return rep if rep["flags"] == "slave" else None
+        rep = poll(replica_ok, timeout=20, what="sentinel connected to the replica")
+        assert rep["ip"] == "localhost" and rep["port"] == str(replica.port)
+        with pytest.raises(redis.exceptions.AuthenticationError):
+            redis.Redis(host="127.0.0.1", port=sport, socket_timeout=5).execute_command("SENTINEL", "MASTERS")
+    finally:
+        if sentinel:
+            sentinel.terminate()
+            sentinel.wait(timeout=10)
+        replica.cleanup()
+        primary.cleanup()
