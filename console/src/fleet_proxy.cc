@@ -160,79 +160,61 @@ ProxiedReply TranslateReply(const FleetReply& r) {
   return {r.status, ErrorJson(code, message)};
 }
 
+std::optional<FleetCall> BuildCall(std::string_view action, const Form& f, std::string* err) {
+  if (action == "tenants") return FleetCall{"GET", "/v1/tenants", "", "list"};
+  if (action == "create") {
+    auto body = CreateBody(f, err);
+    if (!body) return std::nullopt;
+    return FleetCall{"POST", "/v1/tenants", *body, "create " + f.at("owner") + "_" + f.at("business")};
+  }
+  // Every other action names one tenant.
+  const std::string* name = Field(f, "name");
+  if (!name || !IsPathSafeName(*name)) return *err = "missing or invalid tenant name", std::nullopt;
+  std::string path = "/v1/tenants/" + *name;
+  if (action == "tenant") return FleetCall{"GET", path, "", "show " + *name};
+  if (action == "credentials") return FleetCall{"POST", path + "/credentials", "{}", "credentials " + *name};
+  if (action == "scale") {
+    auto body = ScaleBody(f, err);
+    if (!body) return std::nullopt;
+    return FleetCall{"POST", path + "/scale", *body, "scale " + *name + " " + *body};
+  }
+  if (action == "delete") {
+    const std::string* purge = Field(f, "purge");
+    bool p = purge && *purge != "0";
+    return FleetCall{"DELETE", path + (p ? "?purge=1" : ""), "", "delete " + *name + (p ? " (purge)" : "")};
+  }
+  *err = "unknown fleet action";
+  return std::nullopt;
+}
+
 void InstallFleetRoutes(httplib::Server& svr, App& app) {
+  struct Route {
+    const char* action;
+    bool post;
+  };
+  static constexpr Route kRoutes[] = {{"tenants", false}, {"tenant", false},     {"create", true},
+                                      {"scale", true},    {"delete", true},      {"credentials", true}};
   auto fleet = std::make_shared<FleetClient>(app.opt.fleet_url, app.opt.fleet_token);
   bool enabled = !app.opt.fleet_url.empty();
-
-  // Session and CSRF checks, then the fleet call; logs every change with its result.
-  auto route = [&app, fleet, enabled](bool is_post, auto build) {
-    return [&app, fleet, enabled, is_post, build](const Request& req, Response& res) {
-      if (!Authorize(app, req, res, is_post)) return;
+  for (const Route& r : kRoutes) {
+    // Session and CSRF checks, then the fleet call; every change is logged with its result.
+    auto handler = [&app, fleet, enabled, r](const Request& req, Response& res) {
+      if (!Authorize(app, req, res, r.post)) return;
       if (!enabled)
         return SendJson(res, 404, ErrorJson("NO_FLEET", "no fleet configured (suma-console --fleet URL)"));
-      std::string method, path, body, err, what;
-      if (!build(req, &method, &path, &body, &err, &what))
-        return SendJson(res, 400, ErrorJson("BAD_REQUEST", err));
-      ProxiedReply p = TranslateReply(fleet->Call(method, path, body));
-      if (is_post)
-        std::fprintf(stderr, "suma-console: fleet %s by %s -> %d\n", what.c_str(),
+      std::string err;
+      std::optional<FleetCall> call = BuildCall(r.action, FormOf(req), &err);
+      if (!call) return SendJson(res, 400, ErrorJson("BAD_REQUEST", err));
+      ProxiedReply p = TranslateReply(fleet->Call(call->method, call->path, call->body));
+      if (r.post)
+        std::fprintf(stderr, "suma-console: fleet %s by %s -> %d\n", call->what.c_str(),
                      app.sessions.user().c_str(), p.status);
       SendJson(res, p.status, p.json);
     };
-  };
-  auto tenant_path = [](const Request& req, std::string* path, std::string* err, std::string* name) {
-    *name = req.has_param("name") ? req.get_param_value("name") : "";
-    if (!IsPathSafeName(*name)) return *err = "missing or invalid tenant name", false;
-    *path = "/v1/tenants/" + *name;
-    return true;
-  };
-
-  svr.Get("/api/fleet/tenants", route(false, [](const Request&, std::string* m, std::string* p, std::string*,
-                                                 std::string*, std::string*) {
-    *m = "GET", *p = "/v1/tenants";
-    return true;
-  }));
-  svr.Get("/api/fleet/tenant", route(false, [tenant_path](const Request& req, std::string* m, std::string* p,
-                                                          std::string*, std::string* err, std::string*) {
-    std::string name;
-    *m = "GET";
-    return tenant_path(req, p, err, &name);
-  }));
-  svr.Post("/api/fleet/create", route(true, [](const Request& req, std::string* m, std::string* p,
-                                               std::string* body, std::string* err, std::string* what) {
-    auto b = CreateBody(FormOf(req), err);
-    if (!b) return false;
-    *m = "POST", *p = "/v1/tenants", *body = *b;
-    *what = "create " + req.get_param_value("owner") + "_" + req.get_param_value("business");
-    return true;
-  }));
-  svr.Post("/api/fleet/scale", route(true, [tenant_path](const Request& req, std::string* m, std::string* p,
-                                                         std::string* body, std::string* err, std::string* what) {
-    std::string name;
-    if (!tenant_path(req, p, err, &name)) return false;
-    auto b = ScaleBody(FormOf(req), err);
-    if (!b) return false;
-    *m = "POST", *p += "/scale", *body = *b, *what = "scale " + name + " " + *b;
-    return true;
-  }));
-  svr.Post("/api/fleet/delete", route(true, [tenant_path](const Request& req, std::string* m, std::string* p,
-                                                          std::string*, std::string* err, std::string* what) {
-    std::string name;
-    if (!tenant_path(req, p, err, &name)) return false;
-    bool purge = req.has_param("purge") && req.get_param_value("purge") != "0" &&
-                 !req.get_param_value("purge").empty();
-    *m = "DELETE";
-    if (purge) *p += "?purge=1";
-    *what = "delete " + name + (purge ? " (purge)" : "");
-    return true;
-  }));
-  svr.Post("/api/fleet/credentials", route(true, [tenant_path](const Request& req, std::string* m, std::string* p,
-                                                               std::string*, std::string* err, std::string* what) {
-    std::string name;
-    if (!tenant_path(req, p, err, &name)) return false;
-    *m = "POST", *p += "/credentials", *what = "credentials " + name;
-    return true;
-  }));
+    std::string path = std::string("/api/fleet/") + r.action;
+    if (r.post) svr.Post(path, handler);
+    else svr.Get(path, handler);
+  }
 }
 
 }  // namespace console

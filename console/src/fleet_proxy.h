@@ -25,6 +25,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace console {
 
@@ -53,6 +54,15 @@ class FleetClient {
 using Form = std::map<std::string, std::string>;
 std::optional<std::string> CreateBody(const Form& f, std::string* err);
 std::optional<std::string> ScaleBody(const Form& f, std::string* err);
+
+// One call to the fleet: method, path (with query), JSON body, and a log line ("delete T (purge)").
+struct FleetCall {
+  std::string method, path, body, what;
+};
+// The fleet call for a console action: "tenants", "tenant", "create", "scale",
+// "delete", "credentials" (the /api/fleet/<action> routes), from the form. On
+// bad input returns nullopt and sets *err.
+std::optional<FleetCall> BuildCall(std::string_view action, const Form& f, std::string* err);
 
 // True for a tenant name safe to put in a URL path: [A-Za-z0-9._-]+, not "." or "..".
 // (The fleet applies the real naming rules; this only keeps the path intact.)

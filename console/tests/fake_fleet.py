@@ -6,7 +6,7 @@ thread: create/scale/delete run as operations that finish after `delay` seconds
 is 409 BUSY, a different spec for an existing tenant is 409 CONFLICT, the quotas
 (max_tenants, max_memory_mb) give 422 QUOTA, bad names and memory below 64 MB are
 400, an unknown tenant 404. fail_next_create=reason makes the next create end
-in "failed". Every request is recorded in .requests (method, path, headers, body)
+in "failed"; a tenant's "used_memory" and "clients" may be set to show usage. Every request is recorded in .requests (method, path, headers, body)
 so tests can check what the console sent (also as GET /_fake/requests, for a
 test in another process). Run it alone for a manual look:
     python3 fake_fleet.py [PORT]
@@ -90,7 +90,7 @@ class FakeFleet:
         v["operation"] = dict(t["operation"]) if t["operation"] else None
         if t["state"] == "running":
             maxmemory = t["spec"]["memory_mb"] * 1024 * 1024 * 3 // 4
-            v["usage"] = {"used_memory": 1024 * 1024 + 37 * 1024 * len(t["name"]),
+            v["usage"] = {"used_memory": t.get("used_memory") or 1024 * 1024 + 37 * 1024 * len(t["name"]),
                           "maxmemory": maxmemory, "connected_clients": t["clients"]}
         return v
 

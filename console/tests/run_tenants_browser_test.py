@@ -34,6 +34,8 @@ def seed(fleet):
     fleet.fail_next_create = "engine: image localhost/suma-apollo-redis:latest not found"
     post({"owner": "agent.zy", "business": "cache", "memory_mb": 128, "cpus": 0.5})
     wait_until(lambda: all(t["state"] in ("running", "failed") for t in fleet.tenants.values()), timeout=10)
+    with fleet.lock:  # a busy tenant, so the usage bar has something to show
+        fleet.tenants["agent.zy_orders"].update(used_memory=131 * 1024 * 1024, clients=12)
 
 
 def main():

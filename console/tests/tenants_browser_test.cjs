@@ -82,7 +82,8 @@ async function toastText(page, re) {
     await page.locator(row('agent.zy_cache') + '[data-state="failed"]').waitFor();
     assert.match(await page.textContent(row('agent.zy_cache') + ' .reason'), /image .* not found/);
     assert.match(await page.textContent(row('agent.zy_orders') + ' .limits'), /256 MB · 1 CPU · 1 replica · everysec/);
-    assert.match(await page.textContent(row('agent.zy_orders') + ' .used'), /MB \/ 192\.0 MB/);
+    assert.equal(await page.textContent(row('agent.zy_orders') + ' .used'), '131.0 MB / 192.0 MB');
+    assert.equal(await page.textContent(row('agent.zy_orders') + ' .clients'), '12 clients');
     assert.equal(await page.locator(row('agent.zy_cache') + ' button.action-scale').isDisabled(), true);
 
     // 2. Buy a tenant: form, confirmation, the password shown once.

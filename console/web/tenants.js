@@ -86,7 +86,8 @@ function usageCell(t) {
   const u = t.usage;
   if (!u || t.state !== 'running') return el('span', { class: 'muted' }, '-');
   const pct = u.maxmemory > 0 ? Math.min(100, (100 * u.used_memory) / u.maxmemory) : 0;
-  const bar = el('div', { class: 'bar', title: pct.toFixed(1) + '% of maxmemory' });
+  // Past 90% a noeviction server is close to refusing writes.
+  const bar = el('div', { class: 'bar' + (pct >= 90 ? ' high' : ''), title: pct.toFixed(1) + '% of maxmemory' });
   const fill = el('span');
   fill.style.width = pct.toFixed(1) + '%';  // CSSOM, allowed by the page's CSP (a style attribute is not)
   bar.append(fill);
