@@ -31,6 +31,7 @@ MAX_REPLICAS = 3
 PERSISTENCE = ("everysec", "always")
 NAME_PART = re.compile(r"^[A-Za-z0-9._-]+$")   # sumavlib group characters
 MAX_GROUP_LEN = 128
+LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$")
 PLAIN_SECRET = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]{16,256}$")  # printable, no space, quote or backslash
 
 
@@ -127,6 +128,9 @@ def render(spec, namespace="default", image="localhost/suma-apollo-redis:latest"
     base = k8s_base(spec["tenant"])
     labels = [("app.kubernetes.io/name", "suma-apollo-redis"), ("app.kubernetes.io/instance", base),
               ("app.kubernetes.io/managed-by", "suma-fleet-render")]
+    # The fleet's container label, when the name is a valid label value (<= 63, alphanumeric ends).
+    if LABEL_VALUE.match(spec["tenant"]):
+        labels.append(("suma.tenant", spec["tenant"]))
     annotations = [("suma.apollo/tenant", spec["tenant"]), ("suma.apollo/owner", spec["owner"]),
                    ("suma.apollo/business", spec["business"]),
                    ("suma.apollo/spec", json.dumps({k: spec[k] for k in

@@ -198,6 +198,11 @@ def test_one_replica_maps_spec_onto_statefulsets_service_secret_and_sentinel(kub
 
     primary = objs[("StatefulSet", base)]
     assert primary["spec"]["replicas"] == 1 and primary["spec"]["serviceName"] == base + "-hl"
+    # The fleet's container labels, on the pods too (kubectl get pods -l suma.tenant=agent.zy_test).
+    for sts, role in ((primary, "primary"), (objs[("StatefulSet", base + "-replica")], "replica"),
+                      (objs[("StatefulSet", base + "-sentinel")], "sentinel")):
+        for labels in (sts["metadata"]["labels"], sts["spec"]["template"]["metadata"]["labels"]):
+            assert labels["suma.tenant"] == "agent.zy_test" and labels["suma.role"] == role
     c = container(primary, "redis")
     assert c["resources"]["limits"] == {"cpu": "500m", "memory": "128Mi"}
     assert c["resources"]["requests"] == c["resources"]["limits"]  # Guaranteed QoS
@@ -290,8 +295,13 @@ def test_smallest_tenant_and_names_that_differ_only_in_separators(kube, tmp_path
     assert c["resources"]["limits"] == {"cpu": "100m", "memory": "64Mi"}
     assert c["args"][:2] == ["--maxmemory", "48mb"]
     assert render.k8s_base("agent.zy_a-b") != render.k8s_base("agent.zy_a.b")
-    long = render.k8s_base("o" * 60 + "_" + "b" * 60)
-    assert len(long) <= 40 and len(long + "-sentinel-2") <= 52
+    long = "o" * 60 + "_" + "b" * 60
+    assert len(render.k8s_base(long)) <= 40 and len(render.k8s_base(long) + "-sentinel-2") <= 52
+    # A name too long for a label value keeps the instance label and the annotation only.
+    objs = dry_run(kube, render_dir(tmp_path, {"name": long, "memory_mb": 64, "cpus": 1}))
+    sts = objs[("StatefulSet", render.k8s_base(long))]
+    assert "suma.tenant" not in sts["metadata"]["labels"]
+    assert sts["metadata"]["annotations"]["suma.apollo/tenant"] == long
 
 
 @pytest.mark.parametrize("spec, message", [
