@@ -23,11 +23,11 @@ struct App {
 // cross-site form cannot send (second line of defence after SameSite=Strict).
 void InstallRoutes(httplib::Server& svr, App& app);
 
-// The /api/ access rule for handlers outside routes.cc: false (with 401/403
-// already sent) unless the request has a session and, on POST, the header.
+// The /api/ access rule (routes.cc), also for handlers in other files: false
+// (with 401/403 already sent) unless the request has a session and, on POST, the header.
 bool Authorize(App& app, const httplib::Request& req, httplib::Response& res, bool is_post);
 // A JSON reply that is never cached.
-void SendJson(httplib::Response& res, int status, const std::string& body);
+void SendApiJson(httplib::Response& res, int status, const std::string& body);
 
 // Embedded page assets (generated from console/web/ at build time).
 struct Asset {

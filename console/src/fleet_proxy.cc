@@ -1,6 +1,8 @@
 #include "fleet_proxy.h"
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <charconv>
 #include <cmath>
@@ -8,13 +10,16 @@
 #include <cstdlib>
 
 #include "app.h"
-#include "json.h"
 
 namespace console {
 namespace {
 
 using httplib::Request;
 using httplib::Response;
+// Refuses (String() returns false) bytes that are not UTF-8, so the fleet gets valid JSON.
+using JsonOut = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
+                                  rapidjson::CrtAllocator, rapidjson::kWriteValidateEncodingFlag>;
+constexpr unsigned kStrictParse = rapidjson::kParseValidateEncodingFlag;
 
 bool ParseInt(const std::string& s, long long* out) {
   if (s.empty()) return false;
@@ -29,19 +34,25 @@ bool ParseNumber(const std::string& s, double* out) {
   return end && *end == '\0' && std::isfinite(*out);
 }
 
-std::string FormatNumber(double v) {
-  char buf[64];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  return std::string(buf, p);
-}
-
 const std::string* Field(const Form& f, const char* name) {
   auto it = f.find(name);
   return it == f.end() || it->second.empty() ? nullptr : &it->second;
 }
 
+bool StrField(const Form& f, const char* name, bool required, JsonOut& w, std::string* err) {
+  const std::string* v = Field(f, name);
+  if (!v) {
+    if (required) *err = std::string("missing ") + name;
+    return !required;
+  }
+  w.Key(name);
+  if (!w.String(v->data(), static_cast<rapidjson::SizeType>(v->size())))
+    return *err = std::string(name) + " is not valid UTF-8", false;
+  return true;
+}
+
 // Adds an optional numeric field; false (with *err) when present but not a number.
-bool IntField(const Form& f, const char* name, bool required, Json& j, std::string* err) {
+bool IntField(const Form& f, const char* name, bool required, JsonOut& w, std::string* err) {
   const std::string* v = Field(f, name);
   if (!v) {
     if (required) *err = std::string("missing ") + name;
@@ -49,11 +60,12 @@ bool IntField(const Form& f, const char* name, bool required, Json& j, std::stri
   }
   long long n = 0;
   if (!ParseInt(*v, &n)) return *err = std::string(name) + " must be a whole number", false;
-  j.Key(name).Int(n);
+  w.Key(name);
+  w.Int64(n);
   return true;
 }
 
-bool NumberField(const Form& f, const char* name, bool required, Json& j, std::string* err) {
+bool NumberField(const Form& f, const char* name, bool required, JsonOut& w, std::string* err) {
   const std::string* v = Field(f, name);
   if (!v) {
     if (required) *err = std::string("missing ") + name;
@@ -61,7 +73,8 @@ bool NumberField(const Form& f, const char* name, bool required, Json& j, std::s
   }
   double d = 0;
   if (!ParseNumber(*v, &d)) return *err = std::string(name) + " must be a number", false;
-  j.Key(name).Raw(FormatNumber(d));
+  w.Key(name);
+  w.Double(d);
   return true;
 }
 
@@ -71,10 +84,19 @@ Form FormOf(const Request& req) {
   return f;
 }
 
+// code and message are valid UTF-8: our own texts, or strings out of a strictly parsed reply.
 std::string ErrorJson(const std::string& code, const std::string& message) {
-  Json j;
-  j.BeginObject().Key("ok").Bool(false).Key("error").Str(message).Key("code").Str(code).EndObject();
-  return j.str();
+  rapidjson::StringBuffer buf;
+  JsonOut w(buf);
+  w.StartObject();
+  w.Key("ok");
+  w.Bool(false);
+  w.Key("error");
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  w.Key("code");
+  w.String(code.data(), static_cast<rapidjson::SizeType>(code.size()));
+  w.EndObject();
+  return buf.GetString();
 }
 
 }  // namespace
@@ -106,31 +128,28 @@ FleetReply FleetClient::Call(const std::string& method, const std::string& path,
 }
 
 std::optional<std::string> CreateBody(const Form& f, std::string* err) {
-  Json j;
-  j.BeginObject();
-  for (const char* name : {"owner", "business"}) {
-    const std::string* v = Field(f, name);
-    if (!v) return *err = std::string("missing ") + name, std::nullopt;
-    j.Key(name).Str(*v);
-  }
-  if (!IntField(f, "memory_mb", true, j, err) || !NumberField(f, "cpus", true, j, err) ||
-      !IntField(f, "replicas", false, j, err))
+  rapidjson::StringBuffer buf;
+  JsonOut w(buf);
+  w.StartObject();
+  if (!StrField(f, "owner", true, w, err) || !StrField(f, "business", true, w, err) ||
+      !IntField(f, "memory_mb", true, w, err) || !NumberField(f, "cpus", true, w, err) ||
+      !IntField(f, "replicas", false, w, err) || !StrField(f, "persistence", false, w, err))
     return std::nullopt;
-  if (const std::string* p = Field(f, "persistence")) j.Key("persistence").Str(*p);
-  j.EndObject();
-  return j.str();
+  w.EndObject();
+  return std::string(buf.GetString());
 }
 
 std::optional<std::string> ScaleBody(const Form& f, std::string* err) {
-  Json j;
-  j.BeginObject();
-  if (!IntField(f, "memory_mb", false, j, err) || !NumberField(f, "cpus", false, j, err) ||
-      !IntField(f, "replicas", false, j, err))
-    return std::nullopt;
   if (!Field(f, "memory_mb") && !Field(f, "cpus") && !Field(f, "replicas"))
     return *err = "nothing to scale: give memory_mb, cpus or replicas", std::nullopt;
-  j.EndObject();
-  return j.str();
+  rapidjson::StringBuffer buf;
+  JsonOut w(buf);
+  w.StartObject();
+  if (!IntField(f, "memory_mb", false, w, err) || !NumberField(f, "cpus", false, w, err) ||
+      !IntField(f, "replicas", false, w, err))
+    return std::nullopt;
+  w.EndObject();
+  return std::string(buf.GetString());
 }
 
 bool IsPathSafeName(const std::string& name) {
@@ -145,7 +164,7 @@ ProxiedReply TranslateReply(const FleetReply& r) {
   if (r.status == 401 || r.status == 403)
     return {502, ErrorJson("FLEET_AUTH", "the fleet refused the console's token (SUMA_FLEET_TOKEN)")};
   rapidjson::Document d;
-  d.Parse(r.body.c_str(), r.body.size());
+  d.Parse<kStrictParse>(r.body.c_str(), r.body.size());
   if (d.HasParseError() || !d.IsObject())
     return {502, ErrorJson("FLEET_UNREACHABLE",
                            "the fleet answered HTTP " + std::to_string(r.status) + " without a JSON object")};
@@ -196,20 +215,25 @@ void InstallFleetRoutes(httplib::Server& svr, App& app) {
                                       {"scale", true},    {"delete", true},      {"credentials", true}};
   auto fleet = std::make_shared<FleetClient>(app.opt.fleet_url, app.opt.fleet_token);
   bool enabled = !app.opt.fleet_url.empty();
+  // Whether this console has a fleet: the page asks once after login to show its Tenants tab.
+  svr.Get("/api/fleet/info", [&app, enabled](const Request& req, Response& res) {
+    if (!Authorize(app, req, res, false)) return;
+    SendApiJson(res, 200, enabled ? R"({"enabled":true})" : R"({"enabled":false})");
+  });
   for (const Route& r : kRoutes) {
     // Session and CSRF checks, then the fleet call; every change is logged with its result.
     auto handler = [&app, fleet, enabled, r](const Request& req, Response& res) {
       if (!Authorize(app, req, res, r.post)) return;
       if (!enabled)
-        return SendJson(res, 404, ErrorJson("NO_FLEET", "no fleet configured (suma-console --fleet URL)"));
+        return SendApiJson(res, 404, ErrorJson("NO_FLEET", "no fleet configured (suma-console --fleet URL)"));
       std::string err;
       std::optional<FleetCall> call = BuildCall(r.action, FormOf(req), &err);
-      if (!call) return SendJson(res, 400, ErrorJson("BAD_REQUEST", err));
+      if (!call) return SendApiJson(res, 400, ErrorJson("BAD_REQUEST", err));
       ProxiedReply p = TranslateReply(fleet->Call(call->method, call->path, call->body));
       if (r.post)
         std::fprintf(stderr, "suma-console: fleet %s by %s -> %d\n", call->what.c_str(),
                      app.sessions.user().c_str(), p.status);
-      SendJson(res, p.status, p.json);
+      SendApiJson(res, p.status, p.json);
     };
     std::string path = std::string("/api/fleet/") + r.action;
     if (r.post) svr.Post(path, handler);

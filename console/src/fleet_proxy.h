@@ -17,7 +17,8 @@
 //   refuses the console's token gives 502 (code FLEET_UNREACHABLE or
 //   FLEET_AUTH): never 401, which the page would take for its own session
 //   ending.
-// - Without --fleet every /api/fleet/ route answers 404 (code NO_FLEET).
+// - Without --fleet every /api/fleet/ route answers 404 (code NO_FLEET), but
+//   GET /api/fleet/info, which says {"enabled":false}.
 #pragma once
 
 #include <httplib.h>

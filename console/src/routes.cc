@@ -11,6 +11,7 @@
 #include "model.h"
 
 namespace console {
+namespace {
 
 using httplib::Request;
 using httplib::Response;
@@ -20,8 +21,6 @@ void SendJson(Response& res, int status, const std::string& body) {
   res.set_header("Cache-Control", "no-store");
   res.set_content(body, "application/json");
 }
-
-namespace {
 
 void SendError(Response& res, int status, const std::string& msg) {
   Json j;
@@ -33,19 +32,8 @@ std::string Token(const Request& req) {
   return CookieValue(req.get_header_value("Cookie"), kSessionCookie);
 }
 
-}  // namespace
-
-bool Authorize(App& app, const Request& req, Response& res, bool is_post) {
-  if (!app.sessions.Valid(Token(req))) return SendError(res, 401, "login required"), false;
-  if (is_post && req.get_header_value("X-Suma-Console") != "1")
-    return SendError(res, 403, "missing X-Suma-Console header"), false;
-  return true;
-}
-
-namespace {
-
-// Wraps an /api/ handler: Authorize(), Redis errors turned into 503 so the
-// page can say "Redis unreachable" instead of hanging.
+// Wraps an /api/ handler: session check, CSRF header on POST, Redis errors
+// turned into 503 so the page can say "Redis unreachable" instead of hanging.
 template <typename Fn>
 httplib::Server::Handler Api(App& app, bool is_post, Fn fn) {
   return [&app, is_post, fn](const Request& req, Response& res) {
@@ -168,6 +156,15 @@ void HandleEvents(App& app, const Request& req, Response& res) {
 
 }  // namespace
 
+bool Authorize(App& app, const Request& req, Response& res, bool is_post) {
+  if (!app.sessions.Valid(Token(req))) return SendError(res, 401, "login required"), false;
+  if (is_post && req.get_header_value("X-Suma-Console") != "1")
+    return SendError(res, 403, "missing X-Suma-Console header"), false;
+  return true;
+}
+
+void SendApiJson(Response& res, int status, const std::string& body) { SendJson(res, status, body); }
+
 void InstallRoutes(httplib::Server& svr, App& app) {
   svr.set_post_routing_handler([](const Request&, Response& res) { AddSecurityHeaders(res); });
 
@@ -235,7 +232,7 @@ void InstallRoutes(httplib::Server& svr, App& app) {
   svr.Get("/api/me", Api(app, false, [&app](const Request&, Response& res) {
     Json j;
     j.BeginObject().Key("user").Str(app.sessions.enabled() ? app.sessions.user() : "");
-    j.Key("auth").Bool(app.sessions.enabled()).Key("fleet").Bool(!app.opt.fleet_url.empty()).EndObject();
+    j.Key("auth").Bool(app.sessions.enabled()).EndObject();
     SendJson(res, 200, j.str());
   }));
 

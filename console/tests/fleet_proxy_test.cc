@@ -17,7 +17,7 @@ TEST(FleetProxy, CreateTypesNumbersAndKeepsStrings) {
   EXPECT_EQ(*b, R"({"owner":"agent.zy","business":"test","memory_mb":128,"cpus":0.5,"replicas":2,"persistence":"always"})");
   b = CreateBody({{"owner", "a\"b"}, {"business", "x"}, {"memory_mb", "64"}, {"cpus", "2"}}, &err);
   ASSERT_TRUE(b);
-  EXPECT_EQ(*b, R"({"owner":"a\"b","business":"x","memory_mb":64,"cpus":2})");
+  EXPECT_EQ(*b, R"({"owner":"a\"b","business":"x","memory_mb":64,"cpus":2.0})");
 }
 
 TEST(FleetProxy, CreateRefusesWhatIsNotANumber) {
@@ -35,6 +35,14 @@ TEST(FleetProxy, CreateRefusesWhatIsNotANumber) {
     EXPECT_FALSE(CreateBody(f, &err)) << field << "=" << value;
     EXPECT_EQ(err, message);
   }
+}
+
+TEST(FleetProxy, BytesThatAreNotUtf8AreRefused) {
+  std::string err;
+  EXPECT_FALSE(CreateBody({{"owner", "a\xff"}, {"business", "b"}, {"memory_mb", "64"}, {"cpus", "1"}}, &err));
+  EXPECT_EQ(err, "owner is not valid UTF-8");
+  ProxiedReply p = TranslateReply({200, "{\"tenants\":[\"\xc3\x28\"]}", ""});
+  EXPECT_EQ(p.status, 502);
 }
 
 TEST(FleetProxy, ScaleSendsOnlyWhatChanges) {

@@ -87,7 +87,7 @@ def test_login_session_cookie_and_logout(console):
     cookie = ok.headers["Set-Cookie"]
     assert "suma_session=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     me = h.get("/api/me").json()
-    assert me == {"user": "admin", "auth": True, "fleet": False}
+    assert me == {"user": "admin", "auth": True}
     assert h.post("/logout", {}, csrf=False).status == 200
     assert h.get("/api/groups").status == 401
 
@@ -320,7 +320,7 @@ def test_refuses_public_listen_without_password(redis_srv):
 def test_loopback_without_password_needs_no_login(redis_srv):
     c = Console(redis_srv.port, password="")
     try:
-        assert Http(c.url).get("/api/me").json() == {"user": "", "auth": False, "fleet": False}
+        assert Http(c.url).get("/api/me").json() == {"user": "", "auth": False}
     finally:
         c.stop()
 

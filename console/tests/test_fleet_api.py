@@ -55,13 +55,14 @@ def fleet_posts(fleet, path_part):
     return [r for r in fleet.requests if r["method"] != "GET" and path_part in r["path"]]
 
 
-def test_me_says_whether_a_fleet_is_configured(http):
-    assert http.get("/api/me").json()["fleet"] is True
+def test_info_says_whether_a_fleet_is_configured(http, console):
+    assert http.get("/api/fleet/info").json() == {"enabled": True}
+    assert Http(console.url).get("/api/fleet/info").status == 401
     plain = Console(free_port())
     try:
         h = Http(plain.url)
         h.login()
-        assert h.get("/api/me").json()["fleet"] is False
+        assert h.get("/api/fleet/info").json() == {"enabled": False}
         r = h.get("/api/fleet/tenants")
         assert r.status == 404 and r.json()["code"] == "NO_FLEET"
         assert h.post("/api/fleet/create", {"owner": "a", "business": "b"}).status == 404
@@ -191,7 +192,7 @@ def test_credentials_and_delete_with_and_without_purge(http, fleet, console):
 
 
 def test_token_never_reaches_the_browser(http):
-    for path in ["/", "/app.js", "/tenants.js", "/api/me", "/api/fleet/tenants"]:
+    for path in ["/", "/app.js", "/tenants.js", "/api/me", "/api/fleet/info", "/api/fleet/tenants"]:
         assert TOKEN.encode() not in http.get(path).body
 
 
@@ -212,7 +213,7 @@ def test_fleet_down_or_wrong_token_is_502_not_401(fleet):
             h.login()
             r = h.get("/api/fleet/tenants")
             assert r.status == 502 and r.json()["code"] == code, r.body
-            assert h.get("/api/me").status == 200  # the console session still stands
+            assert h.get("/api/fleet/info").status == 200  # the console session still stands
     finally:
         down.stop()
         wrong.stop()

@@ -94,7 +94,7 @@ async function showApp(me) {
   $('who').hidden = false;
   $('user-name').textContent = me.auth ? me.user : '(no login)';
   $('logout').hidden = !me.auth;
-  if (typeof tenantsSetup === 'function' && tenantsSetup(me)) return;
+  if (typeof tenantsSetup === 'function' && await tenantsSetup()) return;
   await loadGroups();
 }
 

@@ -23,9 +23,11 @@ function limitsText(spec) {
 
 // --- tabs -------------------------------------------------------------------
 // Called by app.js's showApp; true when the Tenants page took over.
-function tenantsSetup(me) {
-  $('tabs').hidden = !me.fleet;
-  if (me.fleet && location.hash === '#tenants') { showTenants(); return true; }
+async function tenantsSetup() {
+  let enabled = false;
+  try { enabled = (await api('/api/fleet/info')).enabled; } catch (e) { enabled = false; }
+  $('tabs').hidden = !enabled;
+  if (enabled && location.hash === '#tenants') { showTenants(); return true; }
   return false;
 }
 

@@ -344,7 +344,10 @@ def test_rendered_redis_args_and_sentinel_config_run_on_real_redis(kube, tmp_pat
     primary (with its password) and finds the replica by its announced host name. Only
     the DNS names are swapped for localhost and free ports; the scripts run as rendered."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests", "support"))
-    from redis_server import RedisServer, free_port, poll  # noqa: E402
+    try:  # the shared test support: a package, or (older layout) flat modules
+        from suma_testing import RedisServer, free_port, wait_until as poll
+    except ImportError:
+        from redis_server import RedisServer, free_port, poll
     import redis
 
     pw = "Zq7-sentinel-test-password"
