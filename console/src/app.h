@@ -28,6 +28,8 @@ void InstallRoutes(httplib::Server& svr, App& app);
 bool Authorize(App& app, const httplib::Request& req, httplib::Response& res, bool is_post);
 // A JSON reply that is never cached.
 void SendApiJson(httplib::Response& res, int status, const std::string& body);
+// The Tenants page's /api/fleet/* routes (fleet_proxy.h), installed by InstallRoutes.
+void InstallFleetRoutes(httplib::Server& svr, App& app);
 
 // Embedded page assets (generated from console/web/ at build time).
 struct Asset {

@@ -21,16 +21,12 @@
 //   GET /api/fleet/info, which says {"enabled":false}.
 #pragma once
 
-#include <httplib.h>
-
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace console {
-
-struct App;
 
 // One request to the fleet and what came back. status 0: no answer (error says why).
 struct FleetReply {
@@ -76,6 +72,6 @@ struct ProxiedReply {
 };
 ProxiedReply TranslateReply(const FleetReply& r);
 
-void InstallFleetRoutes(httplib::Server& svr, App& app);
+// The routes themselves: InstallFleetRoutes() in app.h.
 
 }  // namespace console

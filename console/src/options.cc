@@ -126,6 +126,11 @@ bool ParseOptions(int argc, char** argv, Options* o, std::string* err) {
   if (v.count("--session-ttl")) o->session_ttl_s = std::atoll(v["--session-ttl"].c_str());
   if (o->session_ttl_s <= 0) o->session_ttl_s = 43200;
   o->cookie_secure = v.count("--cookie-secure") && v["--cookie-secure"] != "0";
+  if (o->password.empty() && !IsLoopback(o->listen_host)) {
+    *err = "refusing to listen on " + o->listen_host +
+           " without a console password (--password, --password-file or SUMA_CONSOLE_PASSWORD)";
+    return false;
+  }
   if (v.count("--fleet")) {
     o->fleet_url = v["--fleet"];
     while (!o->fleet_url.empty() && o->fleet_url.back() == '/') o->fleet_url.pop_back();
@@ -137,11 +142,6 @@ bool ParseOptions(int argc, char** argv, Options* o, std::string* err) {
   if (v.count("--fleet-token")) o->fleet_token = v["--fleet-token"];
   if (v.count("--fleet-token-file") && !ReadSecret(v["--fleet-token-file"], &o->fleet_token)) {
     *err = "cannot read --fleet-token-file";
-    return false;
-  }
-  if (o->password.empty() && !IsLoopback(o->listen_host)) {
-    *err = "refusing to listen on " + o->listen_host +
-           " without a console password (--password, --password-file or SUMA_CONSOLE_PASSWORD)";
     return false;
   }
   return true;

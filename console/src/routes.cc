@@ -5,7 +5,6 @@
 #include <mutex>
 
 #include "app.h"
-#include "fleet_proxy.h"
 #include "json.h"
 #include "metrics.h"
 #include "model.h"
