@@ -4,7 +4,7 @@ FakeFleet(token=..., delay=...) serves the contract on a free loopback port in a
 thread: create/scale/delete run as operations that finish after `delay` seconds
 (creating/changing/deleting -> running or gone), a second change while one runs
 is 409 BUSY, a different spec for an existing tenant is 409 CONFLICT, the quotas
-(max_tenants, max_memory_mb) give 422 QUOTA, bad names and memory below 64 MB are
+(max_tenants, max_memory_mb) give 422 QUOTA, bad names and memory below 32 MB are
 400, an unknown tenant 404. fail_next_create=reason makes the next create end
 in "failed"; a tenant's "used_memory" and "clients" may be set to show usage. Every request is recorded in .requests (method, path, headers, body)
 so tests can check what the console sent (also as GET /_fake/requests, for a
@@ -150,8 +150,8 @@ class FakeFleet:
                 spec[k] = b[k]
         if not isinstance(spec.get("memory_mb"), int) or isinstance(spec.get("memory_mb"), bool):
             return None, "memory_mb must be an integer"
-        if spec["memory_mb"] < 64:
-            return None, "memory_mb %d is below the minimum of 64" % spec["memory_mb"]
+        if spec["memory_mb"] < 32:
+            return None, "memory_mb %d is below the minimum of 32" % spec["memory_mb"]
         if not isinstance(spec.get("cpus"), (int, float)) or not 0 < spec["cpus"] <= 16:
             return None, "cpus must be a number in (0, 16]"
         if spec["replicas"] not in (0, 1, 2, 3):

@@ -128,8 +128,8 @@ def test_quota_and_fleet_side_validation_pass_through(http, fleet):
     assert create(http, business="a", memory_mb="200").status == 202
     r = create(http, business="b", memory_mb="200")
     assert r.status == 422 and r.json()["code"] == "QUOTA" and "quota of 300 MB" in r.json()["error"]
-    r = create(http, business="c", memory_mb="32")
-    assert r.status == 400 and r.json()["code"] == "BAD_REQUEST" and "minimum of 64" in r.json()["error"]
+    r = create(http, business="c", memory_mb="16")
+    assert r.status == 400 and r.json()["code"] == "BAD_REQUEST" and "minimum of 32" in r.json()["error"]
     r = create(http, owner="bad owner")
     assert r.status == 400 and "invalid tenant name" in r.json()["error"]
     names = [t["name"] for t in http.get("/api/fleet/tenants").json()["tenants"]]

@@ -26,7 +26,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEMPLATES = os.path.join(HERE, "templates")
 
-MIN_MEMORY_MB = 64          # below this the server and its console do not fit
+MIN_MEMORY_MB = 32          # suma-fleet's default --min-memory-mb: maxmemory 16 MB
 MAX_REPLICAS = 3
 PERSISTENCE = ("everysec", "always")
 NAME_PART = re.compile(r"^[A-Za-z0-9._-]+$")   # sumavlib group characters

@@ -289,11 +289,12 @@ def test_three_replicas_always_and_big_memory(kube, tmp_path):
 
 @needs_kubectl
 def test_smallest_tenant_and_names_that_differ_only_in_separators(kube, tmp_path):
-    out = render_dir(tmp_path, {"name": "agent.zy_a-b", "memory_mb": 64, "cpus": 0.1})
+    out = render_dir(tmp_path, {"name": "agent.zy_a-b", "memory_mb": 32, "cpus": 0.1})
     objs = dry_run(kube, out)
     c = container(objs[("StatefulSet", render.k8s_base("agent.zy_a-b"))], "redis")
-    assert c["resources"]["limits"] == {"cpu": "100m", "memory": "64Mi"}
-    assert c["args"][:2] == ["--maxmemory", "48mb"]
+    assert c["resources"]["limits"] == {"cpu": "100m", "memory": "32Mi"}
+    assert c["args"][:2] == ["--maxmemory", "16mb"]
+    assert render.maxmemory_mb(64) == 48 and render.maxmemory_mb(1024) == 768  # as the fleet sets it
     assert render.k8s_base("agent.zy_a-b") != render.k8s_base("agent.zy_a.b")
     long = "o" * 60 + "_" + "b" * 60
     assert len(render.k8s_base(long)) <= 40 and len(render.k8s_base(long) + "-sentinel-2") <= 52
@@ -307,7 +308,7 @@ def test_smallest_tenant_and_names_that_differ_only_in_separators(kube, tmp_path
 @pytest.mark.parametrize("spec, message", [
     (dict(SPEC, replicas=4), "replicas must be 0..3"),
     (dict(SPEC, replicas=-1), "replicas must be 0..3"),
-    (dict(SPEC, memory_mb=32), "memory_mb 32 is below the minimum of 64"),
+    (dict(SPEC, memory_mb=31), "memory_mb 31 is below the minimum of 32"),
     (dict(SPEC, memory_mb="128"), "memory_mb must be a whole number"),
     (dict(SPEC, cpus=0), "cpus must be a number above 0"),
     (dict(SPEC, persistence="no"), "persistence must be everysec or always"),
