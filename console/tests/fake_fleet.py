@@ -34,6 +34,7 @@ class FakeFleet:
         self.max_tenants = max_tenants
         self.max_memory_mb = max_memory_mb
         self.fail_next_create = ""
+        self.unmanaged = []  # containers with a tenant label and no record, as suma-fleet lists them
         self.tenants = {}
         self.requests = []
         self.lock = threading.Lock()
@@ -126,7 +127,7 @@ class FakeFleet:
         with self.lock:
             if parts == ["v1", "tenants"] and method == "GET":
                 return self._send(h, 200, {"tenants": [self._view(t) for t in sorted(
-                    self.tenants.values(), key=lambda t: t["name"])]})
+                    self.tenants.values(), key=lambda t: t["name"])], "unmanaged": list(self.unmanaged)})
             if parts == ["v1", "tenants"] and method == "POST":
                 return self._create(h, body or {})
             if len(parts) >= 3 and parts[:2] == ["v1", "tenants"]:

@@ -37,6 +37,8 @@ def seed(fleet):
     wait_until(lambda: all(t["state"] in ("running", "failed") for t in fleet.tenants.values()), timeout=10)
     with fleet.lock:  # a busy tenant, so the usage bar has something to show
         fleet.tenants["agent.zy_orders"].update(used_memory=131 * 1024 * 1024, clients=12)
+        fleet.unmanaged.append({"id": "4f2a9c", "name": "suma-agent.zy_old-primary", "tenant": "agent.zy_old",
+                                "status": "exited"})
 
 
 def main():

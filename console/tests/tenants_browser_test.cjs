@@ -85,6 +85,8 @@ async function toastText(page, re) {
     assert.equal(await page.textContent(row('agent.zy_orders') + ' .used'), '131.0 MB / 192.0 MB');
     assert.equal(await page.textContent(row('agent.zy_orders') + ' .clients'), '12 clients');
     assert.equal(await page.locator(row('agent.zy_cache') + ' button.action-scale').isDisabled(), true);
+    assert.match(await page.textContent('#tenants-unmanaged'),
+      /^1 container with a tenant label but no record \(left alone by the fleet\): suma-agent\.zy_old-primary \(agent\.zy_old, exited\)$/);
 
     // 2. Buy a tenant: form, confirmation, the password shown once.
     await page.click('#tenant-new');

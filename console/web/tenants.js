@@ -75,6 +75,7 @@ async function loadTenants() {
     tenants.list = r.tenants || [];
     $('tenants-error').hidden = true;
     renderTenants();
+    renderUnmanaged(r.unmanaged || []);
   } catch (e) {
     $('tenants-error').textContent = 'Could not read the tenants: ' + e.message;
     $('tenants-error').hidden = false;
@@ -129,6 +130,15 @@ function renderTenants() {
   });
   $('tenants').tBodies[0].replaceChildren(...rows);
   $('tenants-none').hidden = tenants.list.length > 0;
+}
+
+// Containers the fleet found with a tenant label but no record: it reports them and
+// leaves them alone, so an operator decides.
+function renderUnmanaged(list) {
+  const p = $('tenants-unmanaged');
+  p.hidden = list.length === 0;
+  p.textContent = list.length ? `${list.length} container${list.length === 1 ? '' : 's'} with a tenant label but no ` +
+    'record (left alone by the fleet): ' + list.map((c) => `${c.name} (${c.tenant || '?'}, ${c.status})`).join(', ') : '';
 }
 
 // --- create and scale ---------------------------------------------------------
