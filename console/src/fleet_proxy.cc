@@ -78,6 +78,13 @@ bool NumberField(const Form& f, const char* name, bool required, JsonOut& w, std
   return true;
 }
 
+// Not yet validated text for a log line: control characters cannot start a fake line.
+std::string Loggable(std::string s) {
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return s;
+}
+
 Form FormOf(const Request& req) {
   Form f;
   for (const auto& [k, v] : req.params) f[k] = v;
@@ -184,7 +191,7 @@ std::optional<FleetCall> BuildCall(std::string_view action, const Form& f, std::
   if (action == "create") {
     auto body = CreateBody(f, err);
     if (!body) return std::nullopt;
-    return FleetCall{"POST", "/v1/tenants", *body, "create " + f.at("owner") + "_" + f.at("business")};
+    return FleetCall{"POST", "/v1/tenants", *body, "create " + Loggable(f.at("owner") + "_" + f.at("business"))};
   }
   // Every other action names one tenant.
   const std::string* name = Field(f, "name");
@@ -198,8 +205,11 @@ std::optional<FleetCall> BuildCall(std::string_view action, const Form& f, std::
     return FleetCall{"POST", path + "/scale", *body, "scale " + *name + " " + *body};
   }
   if (action == "delete") {
+    // Deleting data is never the result of a value we do not understand.
     const std::string* purge = Field(f, "purge");
-    bool p = purge && *purge != "0";
+    if (purge && *purge != "0" && *purge != "1" && *purge != "false" && *purge != "true")
+      return *err = "purge must be 1 or 0", std::nullopt;
+    bool p = purge && (*purge == "1" || *purge == "true");
     return FleetCall{"DELETE", path + (p ? "?purge=1" : ""), "", "delete " + *name + (p ? " (purge)" : "")};
   }
   *err = "unknown fleet action";

@@ -63,6 +63,12 @@ TEST(FleetProxy, CallsPerAction) {
   EXPECT_EQ(c->what, "delete agent.zy_test (purge)");
   c = BuildCall("delete", {{"name", "agent.zy_test"}, {"purge", "0"}}, &err);
   EXPECT_EQ(c->path, "/v1/tenants/agent.zy_test");
+  EXPECT_EQ(BuildCall("delete", {{"name", "agent.zy_test"}, {"purge", "false"}}, &err)->path, "/v1/tenants/agent.zy_test");
+  EXPECT_FALSE(BuildCall("delete", {{"name", "agent.zy_test"}, {"purge", "yes please"}}, &err));
+  EXPECT_EQ(err, "purge must be 1 or 0");
+  c = BuildCall("create", {{"owner", "a\nsuma-console: forged"}, {"business", "b"}, {"memory_mb", "64"}, {"cpus", "1"}},
+                &err);
+  EXPECT_EQ(c->what, "create a?suma-console: forged_b");
   c = BuildCall("scale", {{"name", "agent.zy_test"}, {"memory_mb", "256"}}, &err);
   EXPECT_EQ(c->path, "/v1/tenants/agent.zy_test/scale");
   EXPECT_EQ(c->body, R"({"memory_mb":256})");
