@@ -23,3 +23,10 @@ add_test(NAME console_tenants_browser
   COMMAND ${FLEET_UI_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/tests/run_tenants_browser_test.py)
 set_tests_properties(console_tenants_browser PROPERTIES ENVIRONMENT "${FLEET_UI_TEST_ENV}" TIMEOUT 240
   SKIP_RETURN_CODE 77)
+
+# The same routes against the real suma-fleet daemon (no container engine):
+# skips, saying why, when there is no suma-fleet binary in the build.
+add_test(NAME console_fleet_daemon
+  COMMAND ${FLEET_UI_PYTHON3} -m pytest -q -rs -p no:cacheprovider ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_fleet_daemon.py)
+set_tests_properties(console_fleet_daemon PROPERTIES ENVIRONMENT "${FLEET_UI_TEST_ENV}" TIMEOUT 120
+  SKIP_REGULAR_EXPRESSION "SKIPPED \\[")
