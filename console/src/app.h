@@ -23,6 +23,14 @@ struct App {
 // cross-site form cannot send (second line of defence after SameSite=Strict).
 void InstallRoutes(httplib::Server& svr, App& app);
 
+// The /api/ access rule (routes.cc), also for handlers in other files: false
+// (with 401/403 already sent) unless the request has a session and, on POST, the header.
+bool Authorize(App& app, const httplib::Request& req, httplib::Response& res, bool is_post);
+// A JSON reply that is never cached.
+void SendApiJson(httplib::Response& res, int status, const std::string& body);
+// The Tenants page's /api/fleet/* routes (fleet_proxy.h), installed by InstallRoutes.
+void InstallFleetRoutes(httplib::Server& svr, App& app);
+
 // Embedded page assets (generated from console/web/ at build time).
 struct Asset {
   const char* path;

@@ -14,6 +14,7 @@ const char kUsage[] =
     "usage: suma-console --version | [--listen HOST:PORT] [--redis HOST:PORT] [--redis-user U]\n"
     "  [--redis-password PW | --redis-password-file F] [--user U]\n"
     "  [--password PW | --password-file F] [--metrics-token T] [--session-ttl S] [--cookie-secure]\n"
+    "  [--fleet URL] [--fleet-token T | --fleet-token-file F]\n"
     "Every flag also reads an environment variable (see console/src/options.h).\n";
 
 struct Flag {
@@ -34,6 +35,9 @@ const std::map<std::string, Flag>& Flags() {
       {"--metrics-token", {"SUMA_METRICS_TOKEN", false}},
       {"--session-ttl", {"SUMA_SESSION_TTL", false}},
       {"--cookie-secure", {"SUMA_COOKIE_SECURE", true}},
+      {"--fleet", {"SUMA_FLEET_URL", false}},
+      {"--fleet-token", {"SUMA_FLEET_TOKEN", false}},
+      {"--fleet-token-file", {"SUMA_FLEET_TOKEN_FILE", false}},
   };
   return f;
 }
@@ -123,6 +127,19 @@ bool ParseOptions(int argc, char** argv, Options* o, std::string* err) {
   if (o->password.empty() && !suma::IsLoopbackHost(o->listen_host)) {
     *err = "refusing to listen on " + o->listen_host +
            " without a console password (--password, --password-file or SUMA_CONSOLE_PASSWORD)";
+    return false;
+  }
+  if (v.count("--fleet")) {
+    o->fleet_url = v["--fleet"];
+    while (!o->fleet_url.empty() && o->fleet_url.back() == '/') o->fleet_url.pop_back();
+    if (o->fleet_url.rfind("http://", 0) != 0 && o->fleet_url.rfind("https://", 0) != 0) {
+      *err = "invalid --fleet, expected http://HOST:PORT";
+      return false;
+    }
+  }
+  if (v.count("--fleet-token")) o->fleet_token = v["--fleet-token"];
+  if (v.count("--fleet-token-file") && !ReadSecret(v["--fleet-token-file"], &o->fleet_token)) {
+    *err = "cannot read --fleet-token-file";
     return false;
   }
   return true;

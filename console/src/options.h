@@ -13,6 +13,9 @@
 //   --metrics-token TOKEN       SUMA_METRICS_TOKEN          if set, /metrics wants "Authorization: Bearer TOKEN"
 //   --session-ttl SECONDS       SUMA_SESSION_TTL            default 43200 (12 h)
 //   --cookie-secure             SUMA_COOKIE_SECURE=1        mark the cookie Secure (behind a TLS proxy)
+//   --fleet URL                 SUMA_FLEET_URL              suma-fleet's API (http://host:port): enables the Tenants page
+//   --fleet-token TOKEN         SUMA_FLEET_TOKEN            bearer token the console sends to the fleet
+//   --fleet-token-file PATH     SUMA_FLEET_TOKEN_FILE
 //
 // A console without a login password only starts when it listens on loopback.
 #pragma once
@@ -32,6 +35,8 @@ struct Options {
   std::string metrics_token;
   long long session_ttl_s = 43200;
   bool cookie_secure = false;
+  std::string fleet_url;    // "" = no Tenants page
+  std::string fleet_token;
 };
 
 // Parses argv and the environment. On error returns false and sets *err.

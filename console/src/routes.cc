@@ -38,9 +38,7 @@ std::string Token(const Request& req) {
 template <typename Fn>
 httplib::Server::Handler Api(App& app, bool is_post, Fn fn) {
   return [&app, is_post, fn](const Request& req, Response& res) {
-    if (!app.sessions.Valid(Token(req))) return SendError(res, 401, "login required");
-    if (is_post && req.get_header_value("X-Suma-Console") != "1")
-      return SendError(res, 403, "missing X-Suma-Console header");
+    if (!Authorize(app, req, res, is_post)) return;
     try {
       fn(req, res);
     } catch (const RedisError& e) {
@@ -159,6 +157,15 @@ void HandleEvents(App& app, const Request& req, Response& res) {
 }
 
 }  // namespace
+
+bool Authorize(App& app, const Request& req, Response& res, bool is_post) {
+  if (!app.sessions.Valid(Token(req))) return SendError(res, 401, "login required"), false;
+  if (is_post && req.get_header_value("X-Suma-Console") != "1")
+    return SendError(res, 403, "missing X-Suma-Console header"), false;
+  return true;
+}
+
+void SendApiJson(Response& res, int status, const std::string& body) { SendJson(res, status, body); }
 
 void InstallRoutes(httplib::Server& svr, App& app) {
   svr.set_post_routing_handler([](const Request&, Response& res) { AddSecurityHeaders(res); });
@@ -297,6 +304,8 @@ void InstallRoutes(httplib::Server& svr, App& app) {
   svr.Get("/api/events", Api(app, false, [&app](const Request& req, Response& res) {
     HandleEvents(app, req, res);
   }));
+
+  InstallFleetRoutes(svr, app);
 }
 
 }  // namespace console

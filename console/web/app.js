@@ -81,6 +81,7 @@ function confirmAction(text, detail, okLabel) {
 // --- login ----------------------------------------------------------------
 function showLogin() {
   closeFeed();
+  if (typeof tenantsHide === 'function') tenantsHide();
   $('app-view').hidden = true;
   $('who').hidden = true;
   $('login-view').hidden = false;
@@ -93,6 +94,7 @@ async function showApp(me) {
   $('who').hidden = false;
   $('user-name').textContent = me.auth ? me.user : '(no login)';
   $('logout').hidden = !me.auth;
+  if (typeof tenantsSetup === 'function' && await tenantsSetup()) return;
   await loadGroups();
 }
 
