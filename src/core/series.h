@@ -24,10 +24,12 @@ int64_t TimeFloor(int64_t now_ms);
 
 // Epochs, config versions and task ids: max(last + 1, TimeFloor(now),
 // granted_high + 1), where granted_high is the largest such value this process
-// granted in any series. They only grow, and they jump whenever time has
-// passed, so a deleted, rewritten or restored counter can never make them
-// repeat; granted_high covers several grants within one ms. Error when last is
-// so large (written by hand) that no larger value can be represented.
+// granted lately in any series (one far above the clock, which only a
+// hand-written counter can cause, is ignored, so it stays in its own group).
+// They only grow, and they jump whenever time has passed, so a deleted,
+// rewritten or restored counter can never make them repeat; granted_high
+// covers several grants within one ms. Error when last is at or above 2^53
+// (written by hand): no larger value would be exact in JSON.
 Result<int64_t> NextFenced(std::string_view what, int64_t last, int64_t now_ms,
                            int64_t granted_high);
 

@@ -119,8 +119,13 @@ bool SweepGroup(rm::Ctx* ctx, const Group& g, rm::Str* key, int64_t now,
     Status s = txn.Finish();
     rm::FreeString(ctx, victim);
     if (!s.ok()) {
-      rm::Log(ctx, "warning", "sumavlib: eviction in group %s failed: %s", g.name.c_str(),
-              s.reply().c_str());
+      // Retried every tick, so say it at most once a minute.
+      static int64_t last_logged = 0;
+      if (now - last_logged >= 60000) {
+        last_logged = now;
+        rm::Log(ctx, "warning", "sumavlib: eviction in group %s failed: %s", g.name.c_str(),
+                s.reply().c_str());
+      }
       break;
     }
     if (evicted) ++removed;

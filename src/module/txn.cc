@@ -266,9 +266,17 @@ void Txn::Rollback() {
         r = u.has_prev ? Call(ctx_, true, "HSET", {key, item, u.prev})
                        : Call(ctx_, true, "HDEL", {key, item});
         break;
-      case Undo::kStreamEntry:
+      case Undo::kStreamEntry: {
         r = Call(ctx_, true, "XDEL", {key, item});
+        // XDEL leaves the stream's last id at the undone entry; set it back
+        // so the next event continues the seq series without a gap.
+        auto n = ParseInt("id", item.substr(0, item.find('-')), 2, INT64_MAX);
+        if (!r.is_error() && n.ok()) {
+          std::string back = std::to_string(*n - 1) + "-0";
+          r = Call(ctx_, true, "XSETID", {key, back});
+        }
         break;
+      }
       case Undo::kKeyDump:
         r = u.has_prev ? Call(ctx_, true, "RESTORE",
                               {key, Num(u.ttl_ms).c_str(), u.prev, "REPLACE"})
@@ -292,7 +300,11 @@ Status Txn::WriteEvents() {
     const Group& g = events_[i].group;
     std::string meta = g.Key("meta"), log = g.Key("events");
     auto first = NextSeq(ReadSeq(ctx_, meta), now, rt().restart_floor, rt().seq_high);
-    if (!first.ok()) return first.status();
+    if (!first.ok()) {
+      failure_ = Status::Error(first.status().code(),
+                               g.name + ": " + first.status().message());
+      break;
+    }
     int64_t seq = *first;
     size_t j = i;
     for (; j < events_.size() && events_[j].group.name == g.name && ok(); ++j, ++seq) {

@@ -37,10 +37,22 @@ TEST(NextFenced, ALostOrRewoundCounterNeverRepeatsAValue) {
 }
 
 TEST(NextFenced, RefusesWhenAHandWrittenValueLeavesNoRoom) {
-  auto v = NextFenced("epoch", INT64_MAX, kNow, 0);
+  auto v = NextFenced("epoch", int64_t{1} << 53, kNow, 0);
   ASSERT_FALSE(v.ok());
   EXPECT_NE(v.status().reply().find("epoch"), std::string::npos);
   EXPECT_TRUE(NextFenced("epoch", -5, kNow, 0).ok());  // garbage below 0 counts as none
+}
+
+TEST(NextFenced, AHandWrittenCounterInOneGroupDoesNotLeakIntoOthers) {
+  int64_t poisoned = (int64_t{1} << 53) - 2;  // one group's counter, written by hand
+  auto own = NextFenced("epoch", poisoned, kNow, 0);
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(*own, poisoned + 1);
+  EXPECT_FALSE(NextFenced("epoch", *own, kNow, *own).ok());  // that group is exhausted
+  auto other = NextFenced("epoch", 0, kNow, *own);           // another group is not
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(*other, kNow * 1024);
+  EXPECT_EQ(*NextSeq(std::nullopt, kNow, 0, *own), kNow * 1024);
 }
 
 TEST(NextSeq, ContiguousWhileTheSeriesLasts) {
