@@ -301,8 +301,7 @@ Status Txn::WriteEvents() {
     std::string meta = g.Key("meta"), log = g.Key("events");
     auto first = NextSeq(ReadSeq(ctx_, meta), now, rt().restart_floor, rt().seq_high);
     if (!first.ok()) {
-      failure_ = Status::Error(first.status().code(),
-                               g.name + ": " + first.status().message());
+      failure_ = first.status();
       break;
     }
     int64_t seq = *first;

@@ -1,59 +1,73 @@
 #!/usr/bin/python3
 """Randomized hostile-input run against a live redis-server whose sumavlib is
-built with ASan+UBSan (issue 4, item 5; docs/guarantees.md).
+built with ASan+UBSan (issues 4 and 9; docs/guarantees.md).
 
 Sends N commands (default 100000; SUMA_LONG=1: 1000000) that mix valid,
-boundary, oversize and binary arguments over every sumavlib command, plus
-plain Redis writes that put wrong-typed values on internal keys of two
-"hostile" groups and CONFIG SETs of the module's options (the tenant lock
-included). Every reply is parsed strictly (resp.py) and checked against the
-contract of its command: the right reply type and shape, or an error of one
-of the documented shapes. Afterwards:
-  - 1% of the module commands run inside MULTI between two DEBUG DIGESTs: an
-    error reply must leave the dataset digest unchanged;
-  - the keyspace checker walks every internal key (keyspace_check.py);
-  - the server must still answer, its log must show no crash;
-  - the ASan/UBSan logs must be empty.
-Exit status 0 when all holds; otherwise the problems are printed.
+boundary, oversize and binary arguments over every sumavlib command with
+ordinary Redis commands on the internal keys of three "mangled" groups
+(internal_ops.py: DEL, UNLINK, EXPIRE, RENAME, MOVE, COPY, SWAPDB, FLUSHDB,
+RESTORE of earlier DUMPs, SET over a zset, odd ZADD scores, garbage HSETs into
+G:meta, XADD/XDEL/XTRIM/XSETID on the streams, now and then FLUSHALL), filler
+keys for memory pressure and CONFIG SETs of the module's options (the tenant
+lock included). Every reply is parsed strictly (resp.py) and checked against
+the contract of its command: the right reply type and shape, or an error of
+one of the documented shapes.
+
+The run has one phase per maxmemory-policy (PHASES), each under a maxmemory
+a little above the memory in use when it starts, so Redis really evicts (or,
+with noeviction, refuses writes). After each phase, with maxmemory lifted:
+  - the server answers PING and the sanitizer logs are empty;
+  - three untouched groups (never named by the random commands) evicted their
+    silent hosts, with an "offline" event, within host-ttl-ms + slack: during
+    the phase, one probe host at a time per group (untouched.RollingProbe; a
+    FLUSHALL, FLUSHDB 0, SWAPDB 0 n or Redis evicting the group's :hosts or
+    :events voids a probe, since it removes the evidence), and after it once
+    more with host-ttl-ms 300 after a FLUSHDB and a SWAPDB of other dbs;
+  - the keyspace walk is clean (keyspace_check.py; strict, fencing floors
+    included, for groups only the module wrote; every key readable for the
+    mangled ones and for groups Redis evicted keys of);
+  - every read command still answers well-formed on every group;
+  - the policy did its work: keys were evicted (allkeys-*/volatile-*) or
+    writes refused with OOM (noeviction).
+Also checked on the fly: 1% of the module commands on clean groups run inside
+MULTI between two DEBUG DIGESTs (an error reply must leave the dataset
+digest unchanged; after a CONFIG SET sumavlib.debug-fail-nth-write, 50% of the
+next 30 commands, so injected write failures are proven to undo), task ids from PUSH strictly increase over the whole run,
+epochs/versions/ids/seqs of clean groups are >= start_ms * 1024 and no epoch
+is seen with two different leaders.
+
+Exit status 0 when all holds, 1 with the problems printed, 77 (ctest SKIP)
+when the run cannot run (no ASan build, no sanitizer runtime, no
+redis-server), but 1 then too when CI=true. The last line gives the counts.
+If the server dies, the commands of the last batches are written to
+<server dir>/last-commands.txt (minimize.py shrinks them to a reproducer).
 
   random_commands.py --module build/tests/reliability/hostile/sumavlib_asan.so
-        [--commands N] [--seed S] [--keep]
+        [--commands N] [--seed S] [--keep] [--phases noeviction,allkeys-lru]
+        [--log FILE] [--no-near-limit]
 """
 import argparse
 import atexit
-import glob
-import json
 import os
 import random
-import re
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 
-import keyspace_check
-from suma_testing import redis_server
-from suma_testing.ctest import skip_script
-from suma_testing.resp import Conn, ProtocolError, plain
+import phase_checks  # noqa: E402
+from suma_testing import redis_server  # noqa: E402
+import untouched  # noqa: E402
+from internal_ops import InternalOps  # noqa: E402
+from phase_checks import (after_phase, info_field, restore_settings, sanitizer_reports,  # noqa: E402
+                          sanitizer_runtime, send_batch, skip, start_server)
+from replies import Run, short  # noqa: E402
+from suma_testing.resp import Conn, ProtocolError, plain  # noqa: E402
+from run_config import (BAD_GROUPS, FILL_RATE, GROUPS, HOSTILE_GROUPS, MAX_PAYLOAD,  # noqa: E402
+                        MAXMEMORY_HEADROOM, PHASES, RAW_RATE, SLACK_MS, SUFFIXES, TENANT,
+                        UNTOUCHED_GROUPS)
 
-# Module options for the run: short times so hosts expire, leases lapse and
-# claims requeue during the run; small limits so FULL and oversize are hit.
-MODULE_ARGS = {"host-ttl-ms": 300, "lease-ms": 200, "max-hosts": 40, "event-log-len": 50,
-               "max-payload": 2048, "max-tasks": 60, "task-lease-ms": 200, "history-len": 4,
-               "sweep-budget-us": 200}
-MAX_PAYLOAD = MODULE_ARGS["max-payload"]
-TENANT = "agent.zy test"  # what CONFIG SET sumavlib.tenant locks to, now and then
-
-GOOD_GROUPS = ["agent.zy_test", "agent.zy_prod", "{agent.zy_test}", "agent.yy_a-b.c",
-               "x_" + "g" * 126]
-HOSTILE_GROUPS = ["h.x_wt1", "{h.x_wt2}"]
-GROUPS = GOOD_GROUPS + HOSTILE_GROUPS
-BAD_GROUPS = ["", "_master", "master", "{}", "{}_channel", "{a", "a}", "a{b}", "{{a}}", "a:b",
-              "a b", "x_" + "g" * 127, "\xff\xfe", "a\r\nb", "a\x00b", "\u00e9t\u00e9_x",
-              "*", "agent.zy_*"]
-SUFFIXES = ["", "_master", "_channel", ".master", ":channel", "-master", "master", "channel"]
 VIPS = ["10.0.0.%d:9001" % i for i in range(1, 25)] + ["[fd00::7]:9001", "host-a", "v" * 256]
 BAD_VIPS = ["", "v" * 257, "a b", "a\tb", "\x7f", "\xff", "a\r\nb", "a\x00b", "\u00e9"]
 PATTERNS = ["*", "**", "10.0.0.*", "?0.*", "[0-9]*", "[^1]*", "*a*a*a*a*a*a*a*b", "\\*", "[",
@@ -70,42 +84,24 @@ JSONS = ['{}', '[]', '1', '"s"', 'null', 'true', '{"a":[1,2,{"b":"\\u00e9\\ud83d
 BAD_JSONS = ['', '{', '{"a":1', '[1,]', '{"a":1}x', '1 2', "'s'", 'NaN', '"\xff"', '{"a":01}',
              '[' * 100000, '[' * 2000, '"\\ud800"', '\x00', '1e400', '"a\nb"']
 SUBS = ["PUSH", "CLAIM", "ACK", "EXTEND", "PENDING", "CLAIMED", "STATS", "push", "Claim", "NOPE"]
-INTERNAL_KINDS = ["hosts", "drained", "meta", "events", "tasks", "tqueue", "tclaims", "towners",
-                  "tattempts", "cfg:db.url", "cfg:k", "srv:10.0.0.1:9001", "srv:host-a"]
-
-# Error replies the contract allows (docs/commands.md), as full-line regexes.
-ERROR_SHAPES = [
-    (r"ERR wrong number of arguments for '[^']*' command", "arity"),
-    (r"ERR invalid [a-z_ ]+: (empty|longer than \d+ bytes|only .+ are allowed|not an integer|"
-     r"must be between -?\d+ and -?\d+|not valid JSON \(.+\)|larger than max-payload \(\d+ bytes\))",
-     "invalid"),
-    (r"ERR invalid group: empty", "invalid"),
-    (r"NOPERM group '[^']*' does not belong to this server's tenant", "noperm"),
-    (r"WRONGTYPE internal key '.*' holds the wrong kind of value; the group's state is not touched",
-     "wrongtype"),
-    (r"FENCED epoch -?\d+ is not the current leadership \((current epoch \d+|no leader)\)", "fenced"),
-    (r"FULL group '.*' already has max-hosts \(\d+\) live hosts", "full"),
-    (r"FULL task queue of group '.*' already holds max-tasks \(\d+\) tasks", "full"),
-    (r"ERR syntax error: .+", "syntax"),
-    (r"ERR unknown option '.*'", "syntax"),
-    (r"ERR unknown subcommand '.*' for 'suma_ci_task(_info)?'", "syntax"),
-]
-ERROR_RES = [(re.compile(p, re.S), k) for p, k in ERROR_SHAPES]
-
-
-def error_kind(text):
-    for rx, kind in ERROR_RES:
-        if rx.fullmatch(text):
-            return kind
-    return None
-
 
 class Gen:
     """Builds random commands; each comes with the check of its reply."""
 
-    def __init__(self, rnd):
+    def __init__(self, rnd, allow_near_limit=True):
         self.r = rnd
         self.locked = False
+        self.injecting = 0  # commands left that may meet an injected write failure
+        self.ops = InternalOps(rnd, HOSTILE_GROUPS, GROUPS, allow_near_limit)
+
+    def items(self):
+        """One operation: a list of (args, name, context) sent back to back."""
+        x = self.r.random()
+        if x < RAW_RATE:
+            return self.ops.sequence()
+        if x < RAW_RATE + FILL_RATE:
+            return self.ops.filler()
+        return [self.command()]
 
     def pick(self, xs):
         return self.r.choice(xs)
@@ -195,8 +191,6 @@ class Gen:
             return ["CONFIG", "SET", "sumavlib.tenant", ""], "config-tenant", ""
         if r < 0.004:
             return self.config_set()
-        if r < 0.02:
-            return self.hostile_write()
         name = self.pick(COMMANDS)
         g = self.group_arg
         if name == "suma_try_leader":
@@ -271,6 +265,12 @@ class Gen:
         if self.chance(0.3):
             val = "" if self.locked else TENANT
             return ["CONFIG", "SET", "sumavlib.tenant", val], "config-tenant", val
+        if self.chance(0.3):
+            # Fail one of the next internal writes (docs: debug-fail-nth-write); the
+            # commands that follow are then often run between dataset digests.
+            self.injecting = 30
+            return ["CONFIG", "SET", "sumavlib.debug-fail-nth-write",
+                    str(self.r.randint(1, 4))], "config", None
         name, lo, hi = self.pick([("host-ttl-ms", 100, 2000), ("lease-ms", 100, 2000),
                                   ("max-hosts", 1, 80), ("event-log-len", 1, 100),
                                   ("max-tasks", 1, 100), ("task-lease-ms", 100, 1000),
@@ -284,18 +284,6 @@ class Gen:
                 val = str(MAX_PAYLOAD)  # the generator's oversize values rely on it
         return ["CONFIG", "SET", "sumavlib." + name, val], "config", None
 
-    def hostile_write(self):
-        key = self.pick(HOSTILE_GROUPS) + ":" + self.pick(INTERNAL_KINDS)
-        x = self.r.random()
-        if x < 0.4:
-            return ["SET", key, "junk", "NX"], "plain", None
-        if x < 0.7:
-            return ["RPUSH", key, "junk"], "plain", None
-        # Undo a hand-written value, never a module-written one.
-        return ["EVAL", "local t = redis.call('TYPE', KEYS[1]).ok "
-                "if t == 'string' or t == 'list' then return redis.call('DEL', KEYS[1]) end "
-                "return 0", "1", key], "plain", None
-
 
 COMMANDS = ["suma_try_leader", "suma_leader_info", "suma_leader_resign", "suma_leader_check",
             "suma_keep_alive", "suma_vip_list", "suma_vip_info", "suma_vip_leave", "suma_group_info",
@@ -306,321 +294,126 @@ COMMANDS = ["suma_try_leader", "suma_leader_info", "suma_leader_resign", "suma_l
             "suma_vip_server_list", "suma_vip_register_list", "suma_ci_task",
             "suma_ci_task_info"]
 
-# Error kinds each command may reply with (besides arity/invalid/syntax/noperm).
-EXTRA_ERRORS = {
-    "suma_try_leader": {"full"}, "suma_keep_alive": {"full"},
-    "suma_leader_check": {"fenced"}, "suma_diamond_publish": {"fenced"},
-    "suma_diamond_cas": {"fenced"}, "suma_diamond_delete": {"fenced"},
-    "suma_ci_task": {"fenced", "full"},
-}
-
-
-def is_int(x, lo=None, hi=None, allowed=None):
-    if x[0] != "int":
-        return False
-    v = x[1]
-    return (lo is None or v >= lo) and (hi is None or v <= hi) and (allowed is None or v in allowed)
-
-
-def is_bulk(x):
-    return x[0] == "bulk"
-
-
-def is_array(x, n=None):
-    return x[0] == "array" and (n is None or len(x[1]) == n)
-
-
-def simple(x, *values):
-    return x[0] == "simple" and x[1] in values
-
-
-def json_ok(b):
-    try:
-        json.loads(b.decode("utf-8"))
-        return True
-    except (UnicodeDecodeError, ValueError):
-        return False
-
-
-def zero_one(x):
-    return is_int(x, allowed=(0, 1))
-
-
-def check_listing(args, x):
-    paged = any(isinstance(a, str) and a.upper() == "CURSOR" for a in args[2::2])
-    if paged:
-        return is_array(x, 2) and is_bulk(x[1][0]) and x[1][0][1].isdigit() and \
-            is_array(x[1][1]) and all(is_bulk(i) for i in x[1][1][1])
-    return is_array(x) and all(is_bulk(i) for i in x[1])
-
-
-def check_events(args, x):
-    if not is_array(x) or not all(is_bulk(e) for e in x[1]):
-        return False
-    after = int(args[2])
-    last = after
-    for e in x[1]:
-        try:
-            ev = json.loads(e[1].decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return False
-        if not isinstance(ev, dict) or not isinstance(ev.get("seq"), int) or ev["seq"] <= last:
-            return False
-        last = ev["seq"]
-    return True
-
-
-GROUP_INFO_FIELDS = ["hosts", "live", "drained", "leader", "epoch", "lease_left_ms", "seq",
-                     "evictions", "tasks_queued", "tasks_claimed"]
-
-
-def check_group_info(args, x):
-    if not is_array(x, 2 * len(GROUP_INFO_FIELDS)):
-        return False
-    for i, name in enumerate(GROUP_INFO_FIELDS):
-        k, v = x[1][2 * i], x[1][2 * i + 1]
-        if not simple(k, name):
-            return False
-        if name == "leader":
-            if v[0] not in ("bulk", "nil"):
-                return False
-        elif not is_int(v, lo=0):
-            return False
-    info = dict(zip(GROUP_INFO_FIELDS, (plain(v) for v in x[1][1::2])))
-    return info["live"] <= info["hosts"]
-
-
-def check_task(args, x):
-    sub = args[2].upper() if isinstance(args[2], str) else ""
-    if sub == "PUSH":
-        return is_int(x, lo=1)
-    if sub == "CLAIM":
-        return x[0] == "nil" or (is_array(x, 3) and is_int(x[1][0], lo=1) and is_bulk(x[1][1])
-                                 and json_ok(x[1][1][1]) and is_int(x[1][2], lo=1))
-    if sub in ("ACK", "EXTEND"):
-        return zero_one(x)
-    if sub == "PENDING":
-        return is_array(x) and all(is_array(t, 2) and is_int(t[1][0], lo=1) and is_bulk(t[1][1])
-                                   and json_ok(t[1][1][1]) for t in x[1])
-    if sub == "CLAIMED":
-        return is_array(x) and all(is_array(t, 3) and is_int(t[1][0], lo=1) and is_bulk(t[1][1])
-                                   and is_int(t[1][2]) for t in x[1])
-    if sub == "STATS":
-        return is_array(x, 4) and simple(x[1][0], "queued") and is_int(x[1][1], lo=0) and \
-            simple(x[1][2], "claimed") and is_int(x[1][3], lo=0)
-    return False
-
-
-CHECKS = {
-    "suma_try_leader": lambda a, x: zero_one(x),
-    "suma_leader_info": lambda a, x: is_array(x, 6) and simple(x[1][0], "vip") and
-    x[1][1][0] in ("bulk", "nil") and simple(x[1][2], "epoch") and is_int(x[1][3], lo=0) and
-    simple(x[1][4], "lease_left_ms") and is_int(x[1][5], lo=0),
-    "suma_leader_resign": lambda a, x: zero_one(x),
-    "suma_leader_check": lambda a, x: is_int(x, allowed=(1,)),
-    "suma_keep_alive": lambda a, x: x[0] in ("nil", "bulk") or
-    (is_array(x) and all(is_bulk(i) for i in x[1])),
-    "suma_vip_list": lambda a, x: is_array(x) and all(is_bulk(i) for i in x[1]),
-    "suma_vip_info": lambda a, x: is_array(x, 8) and simple(x[1][0], "state") and
-    simple(x[1][1], "live", "drained", "offline", "unknown") and simple(x[1][2], "last_seen_ms")
-    and (x[1][3][0] == "nil" or is_int(x[1][3], lo=1)) and simple(x[1][4], "leader") and
-    zero_one(x[1][5]) and simple(x[1][6], "drained") and zero_one(x[1][7]),
-    "suma_vip_leave": lambda a, x: zero_one(x),
-    "suma_group_info": check_group_info,
-    "suma_vip_kill": lambda a, x: zero_one(x),
-    "suma_vip_reset": lambda a, x: zero_one(x),
-    "suma_vip_drained": lambda a, x: is_array(x) and len(x[1]) % 2 == 0 and
-    all(is_bulk(i) for i in x[1]) and all(x[1][i][1].isdigit() for i in range(1, len(x[1]), 2)),
-    "suma_message_publish": lambda a, x: is_int(x, allowed=(1,)),
-    "suma_events": check_events,
-    "suma_diamond_publish": lambda a, x: is_int(x, allowed=(1,)),
-    "suma_diamond_cas": lambda a, x: zero_one(x),
-    "suma_diamond_get": lambda a, x: x[0] == "nil" or (is_array(x, 3) and is_bulk(x[1][0]) and
-                                                       is_int(x[1][1], lo=1) and is_int(x[1][2])),
-    "suma_diamond_history": lambda a, x: is_array(x) and all(
-        is_array(e, 3) and is_int(e[1][0], lo=1) and is_int(e[1][1]) and
-        e[1][2][0] in ("bulk", "nil") for e in x[1]),
-    "suma_diamond_delete": lambda a, x: zero_one(x),
-    "suma_diamond_list": check_listing,
-    "suma_vip_register": lambda a, x: zero_one(x),
-    "suma_vip_unregister": lambda a, x: zero_one(x),
-    "suma_vip_server_get": lambda a, x: x[0] == "nil" or (
-        is_array(x, 3) and is_bulk(x[1][0]) and json_ok(x[1][0][1]) and is_int(x[1][1], lo=0)
-        and is_int(x[1][2], lo=0)),
-    "suma_vip_server_list": check_listing,
-    "suma_vip_register_list": check_listing,
-    "suma_ci_task": check_task,
-    "suma_ci_task_info": check_task,
-}
-
-
-def hostile_arg(args):
-    return any(isinstance(a, (str, bytes)) and ("h.x_" in a if isinstance(a, str)
-                                                 else b"h.x_" in a) for a in args[1:3])
-
-
-class Run:
-    def __init__(self):
-        self.problems = []
-        self.counts = {}
-        self.errors = {}
-        self.locked = False
-        self.wrapped = 0  # commands run between two DEBUG DIGESTs
-        self.wrapped_errors = 0  # ... that replied with an error (dataset unchanged)
-
-    def problem(self, text):
-        if len(self.problems) < 50:
-            self.problems.append(text)
-
-    def check(self, args, name, ctx, reply):
-        self.counts[name] = self.counts.get(name, 0) + 1
-        if name == "config-tenant":
-            if reply != ("simple", "OK"):
-                self.problem("CONFIG SET tenant %r -> %r" % (ctx, reply))
-            return
-        if name in ("config", "plain"):
-            return  # any reply: Redis's own; the point is what follows
-        if reply[0] == "err":
-            kind = error_kind(reply[1])
-            self.errors[kind] = self.errors.get(kind, 0) + 1
-            allowed = {"arity", "invalid", "syntax"} | EXTRA_ERRORS.get(name, set())
-            if self.locked:
-                allowed.add("noperm")
-            if hostile_arg(args):
-                allowed.add("wrongtype")
-            if kind not in allowed:
-                self.problem("%s %s -> undocumented/unexpected error %r" %
-                             (name, short(args), reply[1][:300]))
-            return
-        try:
-            ok = CHECKS[name](args, reply)
-        except (IndexError, TypeError, ValueError, AttributeError) as e:
-            ok = False
-            reply = (reply, repr(e))
-        if not ok:
-            self.problem("%s %s -> malformed reply %s" % (name, short(args), short(reply)))
-
-
-def short(x, n=300):
-    s = repr(x)
-    return s if len(s) <= n else s[:n] + "...(%d chars)" % len(s)
-
-
-def sanitizer_reports(d):
-    out = []
-    for f in glob.glob(os.path.join(d, "asan*")) + glob.glob(os.path.join(d, "ubsan*")):
-        with open(f, errors="replace") as fh:
-            text = fh.read()
-        if text.strip():
-            out.append("%s:\n%s" % (f, text[:4000]))
-    return out
-
-
-def sanitizer_runtime(module):
-    """The ASan runtime the module links (gcc: libasan.so.N, clang: libclang_rt.asan)."""
-    out = subprocess.run(["ldd", module], capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        if "libasan" in line or "libclang_rt.asan" in line:
-            return line.split("=>")[1].split()[0]
-    return None
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--module", required=True, help="sumavlib built with ASan+UBSan")
+    ap.add_argument("--module", help="sumavlib built with ASan+UBSan")
     long_run = os.environ.get("SUMA_LONG") == "1"
     ap.add_argument("--commands", type=int, default=1000000 if long_run else 100000)
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--batch", type=int, default=200)
+    ap.add_argument("--phases", default=",".join(PHASES),
+                    help="maxmemory-policy of each phase, comma-separated")
+    ap.add_argument("--no-near-limit", action="store_true",
+                    help="never hand-write counters at or above 2^53 (to explore past the "
+                         "known cross-group counter bug)")
+    ap.add_argument("--skip", metavar="REASON", help="report SKIP with this reason and exit")
     ap.add_argument("--keep", action="store_true", help="keep the server's directory")
+    ap.add_argument("--log", metavar="FILE", help="write every command sent to FILE")
     opts = ap.parse_args()
+    if opts.skip:
+        return skip(opts.skip)
+    if not opts.module or not os.path.exists(opts.module):
+        return skip("the ASan+UBSan module %r is not built" % opts.module)
+    if not os.path.exists(redis_server.REDIS_SERVER):
+        return skip("redis-server is not installed")
+    runtime = sanitizer_runtime(opts.module)
+    if not runtime:
+        return skip("%s links no ASan runtime (ldd), so sanitizers would not run" % opts.module)
+    phases = [p for p in opts.phases.split(",") if p]
+    if opts.log:
+        phase_checks.COMMAND_LOG = open(opts.log, "w")
     seed = opts.seed if opts.seed is not None else random.randrange(1 << 30)
-    print("hostile: seed %d, %d commands, module %s" % (seed, opts.commands, opts.module),
-          flush=True)
+    print("hostile: seed %d, %d commands in %d phases (%s), module %s" %
+          (seed, opts.commands, len(phases), ", ".join(phases), opts.module), flush=True)
     rnd = random.Random(seed)
 
-    runtime = sanitizer_runtime(opts.module)
-    saved = {k: os.environ.get(k) for k in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS")}
     import tempfile
     d = tempfile.mkdtemp(prefix="suma-hostile-")
-    if not runtime:
-        # Without the runtime nothing could report a memory error: not a pass.
-        return skip_script("%s links no ASan runtime, so sanitizer reports cannot be checked"
-                           % opts.module)
-    os.environ["LD_PRELOAD"] = runtime
-    os.environ["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0:log_path=%s/asan" % d
-    os.environ["UBSAN_OPTIONS"] = ("suppressions=%s:halt_on_error=1:print_stacktrace=1:"
-                                   "log_path=%s/ubsan" % (os.path.join(ROOT, "fuzz", "ubsan.supp"), d))
-    redis_server.MODULE = os.path.abspath(opts.module)
-    margs = []
-    for k, v in MODULE_ARGS.items():
-        margs += [k, v]
-    try:
-        srv = redis_server.RedisServer(module_args=margs, datadir=d,
-                                       extra=["--enable-debug-command", "local",
-                                              "--client-output-buffer-limit", "pubsub 0 0 0",
-                                              "--proto-max-bulk-len", "16mb"])
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    fence_floor = int(time.time() * 1000) * 1024
+    srv = start_server(opts.module, d, runtime)
     atexit.register(srv.stop)  # also when a check below raises
     with open("/proc/%d/maps" % srv.proc.pid) as f:
         maps = f.read()
-    san_loaded = runtime is not None and os.path.basename(runtime) in maps
+    san_loaded = os.path.basename(runtime) in maps
     print("hostile: server pid %d, module mapped: %s, sanitizer runtime mapped: %s" %
           (srv.proc.pid, os.path.abspath(opts.module) in maps, san_loaded), flush=True)
-    run = Run()
-    gen = Gen(rnd)
+    run = Run(fence_floor)
+    if not san_loaded:
+        run.problem("the sanitizer runtime %s is not mapped into redis-server" % runtime)
+    gen = Gen(rnd, allow_near_limit=not opts.no_near_limit)
+    run.ops = gen.ops
     conn = Conn(srv.port)
+    watch = untouched.EvictionWatch(srv.port)
+    sync_conn = Conn(srv.port)
+
+    def damaged():
+        watch.sync(sync_conn)
+        return watch.snapshot()[1]
+    run.damaged_fn = damaged
     start = time.time()
     sent = 0
     crashed = None
+    recent = []
+    phase_lines = []
+    next_report = 100000
     try:
-        while sent < opts.commands:
-            batch = []
-            while len(batch) < opts.batch and sent + len(batch) < opts.commands:
-                args, name, ctx = gen.command()
-                # Now and then run the command between two dataset digests in
-                # one MULTI, to prove an error reply changed nothing.
-                wrapped = name in CHECKS and rnd.random() < 0.01
-                batch.append((args, name, ctx, wrapped))
-                if name == "config-tenant":
-                    break  # so the lock state is known for every command
-            cmds = []
-            for args, name, ctx, wrapped in batch:
-                if wrapped:
-                    cmds += [["MULTI"], ["DEBUG", "DIGEST"], args, ["DEBUG", "DIGEST"], ["EXEC"]]
-                else:
-                    cmds.append(args)
-            replies = iter(conn.pipeline(cmds))
-            for args, name, ctx, wrapped in batch:
-                if wrapped:
-                    pre = [next(replies) for _ in range(4)]
-                    ex = next(replies)
-                    if pre != [("simple", "OK")] + [("simple", "QUEUED")] * 3 or \
-                            not (ex[0] == "array" and len(ex[1]) == 3):
-                        run.problem("MULTI around %s %s -> %s %s" % (name, short(args),
-                                                                     short(pre), short(ex)))
-                        continue
-                    d1, reply, d2 = ex[1]
-                    run.wrapped += 1
-                    if reply[0] == "err":
-                        run.wrapped_errors += 1
-                        if d1 != d2:
-                            run.problem("%s %s -> error %r but the dataset changed" %
-                                        (name, short(args), reply[1][:200]))
-                else:
-                    reply = next(replies)
-                run.check(args, name, ctx, reply)
-                if name == "config-tenant":
-                    run.locked = gen.locked = bool(ctx)
-            sent += len(batch)
-            if sent % 100000 < opts.batch:
-                print("hostile: %d commands, %.0f/s, %d problems" %
-                      (sent, sent / (time.time() - start), len(run.problems)), flush=True)
+        for i, policy in enumerate(phases):
+            budget = opts.commands * (i + 1) // len(phases) - sent
+            restore_settings(conn)
+            conn.call("CONFIG", "SET", "maxmemory-policy", policy)
+            run.disturbed = False
+            # host-ttl-ms may be set up to 2000 during the phase.
+            probes = [untouched.RollingProbe(g, 2000 + SLACK_MS, policy)
+                      for g in UNTOUCHED_GROUPS]
+            used = int(info_field(conn, "memory", "used_memory"))
+            limit = used + MAXMEMORY_HEADROOM
+            ev0 = int(info_field(conn, "stats", "evicted_keys"))
+            oom0 = run.errors.get("oom", 0) + sum(v for k, v in run.errors.items()
+                                                  if k.startswith("redis: OOM"))
+            conn.call("CONFIG", "SET", "maxmemory", str(limit))
+            run.maxmemory = True
+            t0 = time.time()
+            done = 0
+            while done < budget:
+                done += send_batch(conn, rnd, gen, run, opts.batch, budget - done, recent)
+                if run.flushed:  # groups evicted before a FLUSHALL are whole again
+                    watch.sync(conn)
+                    watch.groups.clear()
+                    run.flushed = False
+                for probe in probes:
+                    failure = probe.step(conn, watch, run.disturbed)
+                    if failure:
+                        # A starved server (the slowest batch) would explain a late sweep.
+                        run.problem("%s: %s (slowest batch so far %.2fs)" %
+                                    (policy, failure, run.slowest[0]))
+                run.disturbed = False
+                if sent + done >= next_report:
+                    next_report += 100000
+                    print("hostile: %d commands, %.0f/s, %d problems" %
+                          (sent + done, (sent + done) / (time.time() - start), run.problem_count()),
+                          flush=True)
+            sent += done
+            conn.call("CONFIG", "SET", "maxmemory", "0")
+            run.maxmemory = False
+            evicted = int(info_field(conn, "stats", "evicted_keys")) - ev0
+            ooms = run.errors.get("oom", 0) + sum(v for k, v in run.errors.items()
+                                                  if k.startswith("redis: OOM")) - oom0
+            run.locked = gen.locked = False
+            restore_settings(conn)
+            if done < 10000:
+                pass  # a short phase may end before memory runs out
+            elif policy == "noeviction" and ooms == 0:
+                run.problem("%s: maxmemory %d never refused a write" % (policy, limit))
+            elif policy != "noeviction" and evicted == 0:
+                run.problem("%s: maxmemory %d never evicted a key" % (policy, limit))
+            took = time.time() - t0
+            notes = after_phase(conn, run, watch, policy, probes, d)
+            line = ("hostile: phase %s: %d commands in %.1fs (slowest batch %.2fs), "
+                    "maxmemory %d, %d keys evicted, %d OOM refusals; %s" %
+                    (policy, done, took, run.slowest[0], limit, evicted, ooms, notes))
+            run.slowest = (0, [])
+            phase_lines.append(line)
+            print(line, flush=True)
     except (ConnectionError, OSError) as e:
         crashed = "connection lost after %d commands: %s" % (sent, e)
     except ProtocolError as e:
@@ -629,10 +422,20 @@ def main():
         srv.stop()
         raise
     elapsed = time.time() - start
+    watch.close()
 
     problems = list(run.problems)
+    for like, n in run.repeats():
+        problems.append("(%d more like: %s)" % (n - 3, short(like, 200)))
     if crashed:
         problems.append(crashed)
+        path = os.path.join(d, "last-commands.txt")
+        with open(path, "w") as f:
+            for cmds in recent:
+                for c in cmds:
+                    f.write(repr(c) + "\n")
+        problems.append("the last %d commands are in %s (minimize.py --module M %s)" %
+                        (sum(len(c) for c in recent), path, path))
     alive = srv.proc.poll() is None
     if not alive:
         problems.append("redis-server exited with %s" % srv.proc.returncode)
@@ -640,42 +443,56 @@ def main():
         c = Conn(srv.port)
         if c.call("PING") != ("simple", "PONG"):
             problems.append("server does not answer PING")
-        # Unlock, let leases lapse, then check the keyspace.
-        c.call("CONFIG", "SET", "sumavlib.tenant", "")
-        hist = int(plain(c.call("CONFIG", "GET", "sumavlib.history-len"))[1])
-        kp, kstats = keyspace_check.check(c, history_len=None, foreign_groups=HOSTILE_GROUPS)
-        problems += ["keyspace: " + p for p in kp]
         info = plain(c.call("INFO", "sumavlib"))
-        print("hostile: keyspace %s; history-len now %d" % (kstats, hist))
         print("hostile: %s" % " ".join(l for l in info.decode().split("\r\n") if ":" in l))
         c.close()
     conn.close()
     srv.stop()
     with open(os.path.join(d, "redis.log"), errors="replace") as f:
         log = f.read()
+    crashes = 0 if alive and not crashed else 1
     for marker in ("crashed by signal", "ASSERTION FAILED", "=== REDIS BUG REPORT", "Guru Meditation"):
         if marker in log:
+            crashes = 1
             problems.append("redis.log shows %r:\n%s" % (marker, log[-3000:]))
     reports = sanitizer_reports(d)
-    problems += ["sanitizer report: " + r for r in reports]
+    problems += ["sanitizer report: " + r for r in reports if r not in " ".join(problems)]
 
+    module_n = sum(v for k, v in run.counts.items() if k.startswith("suma_"))
+    raw = {k[6:]: v for k, v in run.counts.items() if k.startswith("redis-") and k != "redis-filler"}
     print("hostile: %d commands in %.1fs (%.0f/s), seed %d" % (sent, elapsed, sent / elapsed, seed))
-    print("hostile: per command: %s" % ", ".join("%s=%d" % kv for kv in sorted(run.counts.items())))
-    print("hostile: error replies by kind: %s" % run.errors)
+    print("hostile: per module command: %s" % ", ".join(
+        "%s=%d" % kv for kv in sorted(run.counts.items()) if kv[0].startswith("suma_")))
     print("hostile: %d commands ran inside MULTI between dataset digests, %d of them "
           "replied with an error and left the dataset unchanged" %
           (run.wrapped, run.wrapped_errors - sum(1 for p in run.problems if "dataset changed" in p)))
-    print("hostile: sanitizer reports: %d, server alive: %s" % (len(reports), alive))
+    print("hostile: %d commands failed by an injected internal write failure "
+          "(sumavlib.debug-fail-nth-write)" % run.injected)
+    for p in phase_lines:
+        print(p)
+    if run.echoes:
+        print("hostile: replies on mangled or evicted-from groups that show hand-written or "
+              "half-evicted state (not failures): %s" %
+              ", ".join("%s=%d" % kv for kv in sorted(run.echoes.items())))
+        for name, ex in sorted(run.echo_examples.items()):
+            print("    e.g. %s" % ex)
+    status = "OK" if not problems else "FAILED"
     if problems:
         print("hostile: FAILED with %d problems (server dir %s):" % (len(problems), d))
         for p in problems[:60]:
             print("  - " + p)
-        return 1
-    if not opts.keep:
+    elif not opts.keep:
         import shutil
         shutil.rmtree(d, ignore_errors=True)
-    print("hostile: OK: every reply well-formed, keyspace consistent, no sanitizer report")
-    return 0
+    print("hostile: %s: sent %d commands (module %d, ordinary Redis on internal keys %d {%s}, "
+          "filler %d, config %d) in %d phases; errors by kind {%s}; crashes %d; sanitizer "
+          "reports %d; problems %d" %
+          (status, sent, module_n, sum(raw.values()),
+           ", ".join("%s=%d" % kv for kv in sorted(raw.items())), run.counts.get("redis-filler", 0),
+           run.counts.get("config", 0) + run.counts.get("config-tenant", 0), len(phases),
+           ", ".join("%s=%d" % kv for kv in sorted(run.errors.items(), key=lambda kv: -kv[1])),
+           crashes, len(reports), run.problem_count() + len(problems) - len(run.problems)))
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -147,7 +147,10 @@ def test_event_log_len_flood(c):
 def test_max_tasks_flood(c):
     replies = c.pipeline([["sumavlib.suma_ci_task", G, "PUSH", '{"n":%d}' % i]
                           for i in range(1000)])
-    assert replies[:30] == [("int", i) for i in range(1, 31)]
+    # Task ids are fencing values (about now_ms * 1024): strictly increasing, not 1, 2, 3.
+    assert all(r[0] == "int" for r in replies[:30])
+    ids = [r[1] for r in replies[:30]]
+    assert ids == sorted(set(ids)) and ids[0] > 1 << 40
     assert all(r == FULL_TASKS for r in replies[30:])
     # Claimed tasks count too.
     for _ in range(5):
@@ -155,8 +158,9 @@ def test_max_tasks_flood(c):
     assert c.call("sumavlib.suma_ci_task", G, "PUSH", "{}") == FULL_TASKS
     assert plain(c.call("sumavlib.suma_ci_task", G, "STATS")) == ["queued", 25, "claimed", 5]
     # An ack makes room for exactly one.
-    assert c.call("sumavlib.suma_ci_task", G, "ACK", "1") == ("int", 1)
-    assert c.call("sumavlib.suma_ci_task", G, "PUSH", "{}") == ("int", 31)
+    assert c.call("sumavlib.suma_ci_task", G, "ACK", str(ids[0])) == ("int", 1)
+    r = c.call("sumavlib.suma_ci_task", G, "PUSH", "{}")
+    assert r[0] == "int" and r[1] > ids[-1]
     assert c.call("sumavlib.suma_ci_task", G, "PUSH", "{}") == FULL_TASKS
     before = used_memory(c)
     c.pipeline([["sumavlib.suma_ci_task", G, "PUSH", '{"n":%d}' % i] for i in range(20000)])
@@ -169,8 +173,10 @@ def test_history_len_flood(c):
                     for j in range(100)])
     assert c.call("XLEN", G + ":cfg:k") == ("int", 5)
     hist = plain(c.call("sumavlib.suma_diamond_history", G, "k", "1000"))
-    assert [h[0] for h in hist] == [1000, 999, 998, 997, 996]
-    assert plain(c.call("sumavlib.suma_diamond_get", G, "k"))[:2] == [b"v999", 1000]
+    # Versions are fencing values: the newest five, strictly decreasing, newest first.
+    versions = [h[0] for h in hist]
+    assert len(versions) == 5 and versions == sorted(set(versions), reverse=True)
+    assert plain(c.call("sumavlib.suma_diamond_get", G, "k"))[:2] == [b"v999", versions[0]]
 
 
 def test_groups_are_bounded_by_maxmemory():
