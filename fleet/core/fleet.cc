@@ -298,7 +298,6 @@ Res<Created> Fleet::Credentials(const std::string& name) {
     return err::NotRunning(name, StateName(t.state));
   EngineError pe = engine_.Ping();
   if (!pe.ok()) return err::EngineDown(pe.message);
-  State before = t.state;
   t.state = State::kChanging;
   if (auto e = Persist(&t)) return *e;
   l.unlock();
@@ -328,7 +327,6 @@ Res<Created> Fleet::Credentials(const std::string& name) {
   Finish(&t, failure.empty(), failure);
   Commit(&t);
   Event(t, failure.empty() ? "credentials" : "failed");
-  (void)before;
   if (!failure.empty()) return err::Internal("credentials of '" + name + "' failed: " + failure);
   return Created{t, password};
 }
@@ -566,6 +564,7 @@ void Fleet::RunScale(Tenant t) {
     t.state = State::kRunning;
     t.reason.clear();
   } else {
+    UndoScale(&t);
     // The change is reported; the tenant keeps serving if its primary does.
     bool alive = t.Primary() && servers_.Ping(t.Primary()->port, t.admin_password);
     t.state = alive ? State::kRunning : State::kFailed;
@@ -574,6 +573,27 @@ void Fleet::RunScale(Tenant t) {
   Finish(&t, failure.empty(), failure);
   Commit(&t);
   Event(t, failure.empty() ? "running" : "scale_failed");
+}
+
+// Best effort back to the previous limits; replicas this scale added go away
+// (those it already removed stay removed: the spec then says so).
+void Fleet::UndoScale(Tenant* t) {
+  Spec prev = t->op.previous;
+  std::string error;
+  while (static_cast<int>(t->members.size()) > prev.Containers()) {
+    const Member& m = t->members.back();
+    engine_.RemoveContainer(ContainerName(t->name, m.index));
+    engine_.RemoveVolume(VolumeName(t->name, m.index));
+    control_.Unregister(t->MasterKey(), cfg_.advertise + ":" + std::to_string(m.port), &error);
+    t->members.pop_back();
+  }
+  for (const auto& m : t->members) {
+    if (m.container.empty()) continue;
+    engine_.UpdateContainer(m.container, Bytes(prev.memory_mb), NanoCpus(prev.cpus));
+    servers_.SetMaxmemory(m.port, t->admin_password, MaxmemoryBytes(prev.memory_mb), &error);
+  }
+  prev.replicas = static_cast<int>(t->members.size()) - 1;
+  t->spec = prev;
 }
 
 void Fleet::RunDelete(Tenant t) {
@@ -658,6 +678,8 @@ void Fleet::Reconcile() {
       if (c->running) continue;
       std::string error;
       EngineError s = engine_.StartContainer(m.container);
+      // Limits changed live may not survive a restart on every engine: set them again.
+      if (s.ok()) engine_.UpdateContainer(m.container, Bytes(t.spec.memory_mb), NanoCpus(t.spec.cpus));
       bool ok = s.ok() && WaitReady(t, m) &&
                 servers_.SetMaxmemory(m.port, t.admin_password, MaxmemoryBytes(t.spec.memory_mb), &error);
       {

@@ -108,6 +108,7 @@ class Fleet {
   void RunCreate(Tenant t, bool resume);
   void RunScale(Tenant t);
   void RunDelete(Tenant t);
+  void UndoScale(Tenant* t);
   void Rollback(Tenant* t, const std::string& error);
   void CountOp(const Tenant& t, bool ok);
 

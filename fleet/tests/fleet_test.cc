@@ -433,6 +433,54 @@ TEST(Fleet, KilledAfterContainersExistResumesOnRestart) {
   EXPECT_EQ(w.control.registry["agent.zy_test_master"].size(), 2u);
 }
 
+TEST(Fleet, FailedScaleIsReportedAndUndoneWhileThePrimaryKeepsServing) {
+  World w;
+  Fleet f = w.Make();
+  ASSERT_TRUE(f.Create(Req()).ok());
+  f.RunOne();
+  w.engine.fail_create_after = w.engine.creates;  // the new replica cannot be made
+  ScaleRequest s;
+  s.replicas = 2;
+  s.memory_mb = 256;
+  ASSERT_TRUE(f.Scale("agent.zy_test", s).ok());
+  f.RunOne();
+  Tenant t = f.Get("agent.zy_test", false).value();
+  EXPECT_EQ(t.state, State::kRunning);
+  EXPECT_EQ(t.op.state, "failed");
+  EXPECT_NE(t.op.error.find("injected create failure"), std::string::npos);
+  EXPECT_EQ(t.spec.memory_mb, 128);
+  EXPECT_EQ(t.spec.replicas, 0);
+  EXPECT_EQ(t.members.size(), 1u);
+  EXPECT_EQ(w.engine.containers.size(), 1u);
+  EXPECT_EQ(w.engine.volumes.size(), 1u);
+  EXPECT_EQ(w.servers.maxmemory[16000], MaxmemoryBytes(128));
+  EXPECT_EQ(w.control.EventsOf("agent.zy_test").back(), "scale_failed");
+  EXPECT_EQ(f.Metrics().ops_total["scale/failed"], 1);
+}
+
+TEST(Fleet, InterruptedCredentialsFailTheTenantUntilRetried) {
+  World w;
+  Fleet a = w.Make();
+  ASSERT_TRUE(a.Create(Req()).ok());
+  a.RunOne();
+  // A record left with a running credentials operation, as a kill -9 would.
+  Tenant t = a.Get("agent.zy_test", false).value();
+  t.op.kind = "credentials";
+  t.op.state = "running";
+  t.op.id = "op-9";
+  bool conflict;
+  std::string e;
+  ASSERT_TRUE(w.control.Save(&t, &conflict, &e));
+  Fleet b = w.Make();
+  ASSERT_FALSE(b.Start());
+  EXPECT_EQ(b.Get("agent.zy_test", false).value().state, State::kFailed);
+  auto c = b.Credentials("agent.zy_test");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(b.Get("agent.zy_test", false).value().state, State::kRunning);
+  // New operation ids continue after the ones in the records.
+  EXPECT_EQ(c.value().tenant.op.id, "op-10");
+}
+
 TEST(Fleet, RecordRoundTripsThroughJson) {
   Tenant t;
   t.name = "a_b";
