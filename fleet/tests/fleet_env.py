@@ -130,6 +130,15 @@ class Engine:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def cgroup_memory_limit(cid):
+    """The container's memory limit as the kernel enforces it (cgroup v1 or v2), or None."""
+    import glob
+    for f in glob.glob("/sys/fs/cgroup/memory/**/*%s*/memory.limit_in_bytes" % cid, recursive=True) + \
+            glob.glob("/sys/fs/cgroup/**/*%s*/memory.max" % cid, recursive=True):
+        return int(open(f).read())
+    return None
+
+
 def free_port_range(n):
     """A run of n free loopback ports (checked by binding each), even-aligned."""
     for _ in range(200):

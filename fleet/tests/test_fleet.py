@@ -12,7 +12,8 @@ import time
 import pytest
 import redis
 
-from fleet_env import (Engine, EngineUnavailable, FleetProc, RedisServer, free_port_range, poll)
+from fleet_env import (Engine, EngineUnavailable, FleetProc, RedisServer, cgroup_memory_limit, free_port_range,
+                       poll)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -145,11 +146,15 @@ def test_scale_memory_live_and_replicas_up_then_down(engine, control, fleet):
     c = client(t, pw)
     c.set("x", "1")
     before = engine.inspect("suma-scale_one-primary")["Id"]
+    cgroup_v1 = os.path.isdir("/sys/fs/cgroup/memory")
+    assert cgroup_memory_limit(before) == (64 << 20 if cgroup_v1 else cgroup_memory_limit(before))
     st, r = fleet.request("POST", "/v1/tenants/scale_one/scale", {"memory_mb": 96, "cpus": 1})
     assert st == 202 and r["tenant"]["state"] == "changing"
     t = fleet.wait_idle("scale_one")
     assert t["state"] == "running" and t["operation"]["state"] == "done", t
     assert engine.inspect("suma-scale_one-primary")["Id"] == before  # live, not recreated
+    limit = cgroup_memory_limit(before)
+    assert limit == 96 << 20 or (not cgroup_v1 and limit is None), limit  # the kernel's limit moved
     assert c.config_get("maxmemory")["maxmemory"] == str(72 << 20)
     assert t["spec"]["memory_mb"] == 96 and t["spec"]["cpus"] == 1
 
