@@ -61,33 +61,9 @@ std::optional<Error> Fleet::Start() {
       if (t.Busy()) interrupted.push_back(t);
     }
   }
-  for (auto& t : interrupted) {
-    if (t.op.kind == "create") {
-      // Resumable only if every container was made: the password lives in them.
-      bool made = !t.members.empty();
-      for (const auto& m : t.members) {
-        ContainerInfo ci;
-        made = made && !m.container.empty() && engine_.InspectContainer(m.container, &ci).ok();
-      }
-      if (made) {
-        std::lock_guard<std::mutex> l(mu_);
-        queue_.push_back({t.name, Job::kResumeCreate});
-      } else {
-        Rollback(&t, "interrupted: the fleet restarted before the tenant's containers were made");
-      }
-    } else if (t.op.kind == "scale") {
-      std::lock_guard<std::mutex> l(mu_);
-      queue_.push_back({t.name, Job::kScale});
-    } else if (t.op.kind == "delete") {
-      std::lock_guard<std::mutex> l(mu_);
-      queue_.push_back({t.name, Job::kDelete});
-    } else {
-      t.state = State::kFailed;
-      t.reason = "credentials rotation interrupted by a fleet restart: request new credentials again";
-      Finish(&t, false, t.reason);
-      Commit(&t);
-      Event(t, "failed");
-    }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& t : interrupted) queue_.push_back({t.name, Job::kRecover});
   }
   cv_.notify_all();
   return std::nullopt;
@@ -380,9 +356,9 @@ bool Fleet::RunOne(int64_t wait_ms) {
   l.unlock();
   switch (q.job) {
     case Job::kCreate: RunCreate(t, false); break;
-    case Job::kResumeCreate: RunCreate(t, true); break;
     case Job::kScale: RunScale(t); break;
     case Job::kDelete: RunDelete(t); break;
+    case Job::kRecover: Recover(t); break;
   }
   return true;
 }
@@ -461,16 +437,53 @@ std::string Fleet::RegisterAll(const Tenant& t) {
   return "";
 }
 
-void Fleet::Rollback(Tenant* t, const std::string& error) {
-  std::string e2;
-  for (const auto& m : t->members) {
-    engine_.RemoveContainer(ContainerName(t->name, m.index));
-    if (m.volume_created) engine_.RemoveVolume(VolumeName(t->name, m.index));
-    control_.Unregister(t->MasterKey(), cfg_.advertise + ":" + std::to_string(m.port), &e2);
+// Decides, after a restart, what an interrupted operation becomes. Waits while
+// the engine is down: deciding then would leave containers nobody removes.
+void Fleet::Recover(Tenant t) {
+  if (!engine_.Ping().ok()) {
+    clock_.SleepMs(500);
+    std::lock_guard<std::mutex> l(mu_);
+    queue_.push_back({t.name, Job::kRecover});
+    return;
   }
-  t->members.clear();
+  if (t.op.kind == "create") {
+    // Resumable only if every container was made: the password lives in them.
+    bool made = !t.members.empty();
+    for (const auto& m : t.members) {
+      ContainerInfo ci;
+      made = made && !m.container.empty() && engine_.InspectContainer(m.container, &ci).ok();
+    }
+    if (made) return RunCreate(t, true);
+    return Rollback(&t, "interrupted: the fleet restarted before the tenant's containers were made");
+  }
+  if (t.op.kind == "scale") return RunScale(t);
+  if (t.op.kind == "delete") return RunDelete(t);
+  t.state = State::kFailed;
+  t.reason = "credentials rotation interrupted by a fleet restart: request new credentials again";
+  Finish(&t, false, t.reason);
+  Commit(&t);
+  Event(t, "failed");
+}
+
+// Removes what a failed create made; members whose removal failed (engine
+// down) stay in the record, and reconciliation tries again.
+bool Fleet::RemoveMade(Tenant* t) {
+  std::string e2;
+  std::vector<Member> left;
+  for (const auto& m : t->members) {
+    bool ok = engine_.RemoveContainer(ContainerName(t->name, m.index)).ok();
+    if (ok && m.volume_created) ok = engine_.RemoveVolume(VolumeName(t->name, m.index)).ok();
+    control_.Unregister(t->MasterKey(), cfg_.advertise + ":" + std::to_string(m.port), &e2);
+    if (!ok) left.push_back(m);
+  }
+  t->members = left;
+  return left.empty();
+}
+
+void Fleet::Rollback(Tenant* t, const std::string& error) {
+  bool clean = RemoveMade(t);
   t->state = State::kFailed;
-  t->reason = error;
+  t->reason = clean ? error : error + " (cleanup pending: the engine did not answer)";
   Finish(t, false, error);
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -657,12 +670,22 @@ void Fleet::Reconcile() {
     }
     metrics_.unmanaged = unmanaged;
     for (const auto& [n, t] : tenants_)
-      if (t.state == State::kRunning && !t.Busy()) {
+      if ((t.state == State::kRunning || t.state == State::kFailed) && !t.Busy()) {
         idle.push_back(t);
         reconciling_.insert(n);
       }
   }
   for (auto& t : idle) {
+    if (t.state == State::kFailed) {
+      if (t.op.kind == "create" && t.op.state == "failed" && !t.members.empty() && RemoveMade(&t)) {
+        t.reason = t.op.error;
+        Commit(&t);
+        Event(t, "cleaned");
+      }
+      std::lock_guard<std::mutex> l(mu_);
+      reconciling_.erase(t.name);
+      continue;
+    }
     bool changed = false;
     for (const auto& m : t.members) {
       const ContainerInfo* c = nullptr;

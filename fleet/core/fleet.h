@@ -66,7 +66,8 @@ class Fleet {
  public:
   Fleet(FleetConfig cfg, Engine& engine, Control& control, Servers& servers, Clock& clock, Secrets& secrets);
 
-  // Loads the records and resumes or rolls back interrupted operations.
+  // Loads the records and queues the interrupted operations: RunOne then
+  // resumes or rolls each back (once the engine answers).
   std::optional<Error> Start();
 
   Res<Created> Create(const CreateRequest& req);
@@ -85,7 +86,7 @@ class Fleet {
   const FleetConfig& config() const { return cfg_; }
 
  private:
-  enum class Job { kCreate, kResumeCreate, kScale, kDelete };
+  enum class Job { kCreate, kScale, kDelete, kRecover };
   struct Queued {
     std::string name;
     Job job;
@@ -110,6 +111,8 @@ class Fleet {
   void RunDelete(Tenant t);
   void UndoScale(Tenant* t);
   void Rollback(Tenant* t, const std::string& error);
+  bool RemoveMade(Tenant* t);
+  void Recover(Tenant t);
   void CountOp(const Tenant& t, bool ok);
 
   FleetConfig cfg_;

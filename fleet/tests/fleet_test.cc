@@ -403,6 +403,7 @@ TEST(Fleet, KilledBeforeContainersExistRollsBackOnRestart) {
   }  // gone before RunOne
   Fleet b = w.Make();
   ASSERT_FALSE(b.Start());
+  ASSERT_TRUE(b.RunOne());
   Tenant t = b.Get("agent.zy_test", false).value();
   EXPECT_EQ(t.state, State::kFailed);
   EXPECT_NE(t.reason.find("fleet restarted"), std::string::npos);
@@ -424,8 +425,13 @@ TEST(Fleet, KilledAfterContainersExistResumesOnRestart) {
   EXPECT_EQ(w.engine.containers.size(), 2u);
   EXPECT_FALSE(w.engine.containers.begin()->second.info.running);
   Fleet b = w.Make();
+  w.engine.down = true;  // recovery waits for the engine rather than guess
   ASSERT_FALSE(b.Start());
+  ASSERT_TRUE(b.RunOne());
+  ASSERT_TRUE(b.RunOne());
   EXPECT_EQ(b.Get("agent.zy_test", false).value().state, State::kCreating);
+  EXPECT_EQ(w.engine.containers.size(), 2u);
+  w.engine.down = false;
   ASSERT_TRUE(b.RunOne());
   Tenant t = b.Get("agent.zy_test", false).value();
   EXPECT_EQ(t.state, State::kRunning);
@@ -473,12 +479,52 @@ TEST(Fleet, InterruptedCredentialsFailTheTenantUntilRetried) {
   ASSERT_TRUE(w.control.Save(&t, &conflict, &e));
   Fleet b = w.Make();
   ASSERT_FALSE(b.Start());
+  ASSERT_TRUE(b.RunOne());
   EXPECT_EQ(b.Get("agent.zy_test", false).value().state, State::kFailed);
   auto c = b.Credentials("agent.zy_test");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(b.Get("agent.zy_test", false).value().state, State::kRunning);
   // New operation ids continue after the ones in the records.
   EXPECT_EQ(c.value().tenant.op.id, "op-10");
+}
+
+// The engine dies half-way: what could not be removed stays in the record and
+// reconciliation removes it once the engine is back.
+class DyingEngine : public FakeEngine {
+ public:
+  int die_after_starts = -1;
+  int starts = 0;
+  EngineError StartContainer(const std::string& id) override {
+    if (die_after_starts >= 0 && ++starts > die_after_starts) down = true;
+    return FakeEngine::StartContainer(id);
+  }
+};
+
+TEST(Fleet, CleanupThatTheEngineRefusedIsFinishedByReconciliation) {
+  World w;
+  DyingEngine engine;
+  engine.die_after_starts = 1;  // the primary starts, then the engine is gone
+  FakeServers servers(engine);
+  Fleet f(w.cfg, engine, w.control, servers, w.clock, w.secrets);
+  ASSERT_TRUE(f.Create(Req("agent.zy", "test", 64, 0.5, 1)).ok());
+  f.RunOne();
+  Tenant t = f.Get("agent.zy_test", false).value();
+  EXPECT_EQ(t.state, State::kFailed);
+  EXPECT_NE(t.reason.find("cleanup pending"), std::string::npos);
+  EXPECT_EQ(t.members.size(), 2u);
+  EXPECT_EQ(engine.containers.size(), 2u);
+  f.Reconcile();  // engine still down: nothing changes
+  EXPECT_EQ(f.Get("agent.zy_test", false).value().members.size(), 2u);
+  engine.down = false;
+  engine.die_after_starts = -1;
+  f.Reconcile();
+  t = f.Get("agent.zy_test", false).value();
+  EXPECT_TRUE(t.members.empty());
+  EXPECT_TRUE(engine.containers.empty());
+  EXPECT_TRUE(engine.volumes.empty());
+  EXPECT_EQ(t.reason.find("cleanup pending"), std::string::npos);
+  EXPECT_EQ(w.control.EventsOf("agent.zy_test").back(), "cleaned");
+  ASSERT_TRUE(f.Create(Req("agent.zy", "test", 64, 0.5, 1)).ok());  // and it can be retried
 }
 
 TEST(Fleet, RecordRoundTripsThroughJson) {
