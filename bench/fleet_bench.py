@@ -223,8 +223,10 @@ a worker thread picking the operation up: {fleet_part}.
 With {runs} samples p99 is the slowest run.
 
 **Density:** {n} tenants of 64 MB (0.25 cpus each) ran side by side; stopped because it {stop_reason}.
-(Host MemAvailable, {avail_before} MB before and {avail_after} MB with them all running, is too noisy on this
-shared machine to attribute; the cgroup figures below are per container.)
+Host MemAvailable fell from {avail_before} MB to {avail_after} MB with them all running
+({(avail_before - avail_after) / max(n, 1):.1f} MB per tenant); that also counts the page cache of writing each
+container's own copy of the image (vfs store) and whatever else runs on this shared machine, so the
+per-container cgroup figures below are the ones to go by.
 
 | per tenant, mean of {n} (idle, empty) | MB |
 |---|---|
