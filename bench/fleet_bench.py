@@ -220,7 +220,8 @@ limits, mount and environment, start) without it; the fleet row minus B is
 the fleet's own part: the API request, the record written to the control
 server before and after each step (diamond CAS + read), the volume check, and
 a worker thread picking the operation up: {fleet_part}.
-With {runs} samples p99 is the slowest run.
+With {runs} samples p99 is the slowest run. On this shared 2-vCPU machine the spread between runs
+is large (B's p50 from about 110 to 180 ms over four runs of the same day): compare rows of one run.
 
 **Density:** {n} tenants of 64 MB (0.25 cpus each) ran side by side; stopped because it {stop_reason}.
 Host MemAvailable fell from {avail_before} MB to {avail_after} MB with them all running
