@@ -205,4 +205,13 @@ bool RedisServers::Register(int port, const std::string& pw, const std::string& 
   return true;
 }
 
+bool RedisServers::Unregister(int port, const std::string& pw, const std::string& master_key,
+                              const std::string& vip, std::string* error) {
+  RedisLink l(host_, port, kAdminUser, pw, 2000);
+  ReplyPtr r(l.Command({"sumavlib.suma_vip_unregister", master_key, vip}, error));
+  if (!r) return false;
+  if (r->type == REDIS_REPLY_ERROR) return *error = ReplyError(r.get()), false;
+  return true;
+}
+
 }  // namespace fleet

@@ -55,6 +55,8 @@ class RedisServers : public Servers {
   bool SetMaxmemory(int port, const std::string& admin_password, int64_t bytes, std::string* error) override;
   bool Register(int port, const std::string& admin_password, const std::string& master_key,
                 const std::string& vip, const std::string& meta_json, std::string* error) override;
+  bool Unregister(int port, const std::string& admin_password, const std::string& master_key,
+                  const std::string& vip, std::string* error) override;
 
  private:
   std::string host_;

@@ -37,6 +37,8 @@ class Servers {
   // suma_vip_register on the tenant's own server, so its applications find it.
   virtual bool Register(int port, const std::string& admin_password, const std::string& master_key,
                         const std::string& vip, const std::string& meta_json, std::string* error) = 0;
+  virtual bool Unregister(int port, const std::string& admin_password, const std::string& master_key,
+                          const std::string& vip, std::string* error) = 0;
 };
 
 class Clock {

@@ -542,7 +542,9 @@ void Fleet::RunScale(Tenant t) {
     EngineError e = engine_.RemoveContainer(ContainerName(t.name, m.index));
     if (!e.ok()) { failure = "removing a replica: " + e.message; break; }
     engine_.RemoveVolume(VolumeName(t.name, m.index));
-    control_.Unregister(t.MasterKey(), cfg_.advertise + ":" + std::to_string(m.port), &error);
+    std::string vip = cfg_.advertise + ":" + std::to_string(m.port);
+    control_.Unregister(t.MasterKey(), vip, &error);
+    servers_.Unregister(t.members[0].port, t.admin_password, t.MasterKey(), vip, &error);
     t.members.pop_back();
     Commit(&t);
   }
@@ -597,7 +599,9 @@ void Fleet::UndoScale(Tenant* t) {
     const Member& m = t->members.back();
     engine_.RemoveContainer(ContainerName(t->name, m.index));
     engine_.RemoveVolume(VolumeName(t->name, m.index));
-    control_.Unregister(t->MasterKey(), cfg_.advertise + ":" + std::to_string(m.port), &error);
+    std::string vip = cfg_.advertise + ":" + std::to_string(m.port);
+    control_.Unregister(t->MasterKey(), vip, &error);
+    servers_.Unregister(t->members[0].port, t->admin_password, t->MasterKey(), vip, &error);
     t->members.pop_back();
   }
   for (const auto& m : t->members) {

@@ -191,4 +191,11 @@ bool FakeServers::Register(int port, const std::string& pw, const std::string&, 
   return true;
 }
 
+bool FakeServers::Unregister(int port, const std::string& pw, const std::string&, const std::string& vip,
+                             std::string* error) {
+  if (!Ping(port, pw)) return *error = "not reachable", false;
+  registered[port].erase(vip);
+  return true;
+}
+
 }  // namespace fleet::testing

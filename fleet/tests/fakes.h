@@ -73,6 +73,8 @@ class FakeServers : public Servers {
   bool SetMaxmemory(int port, const std::string& pw, int64_t bytes, std::string* error) override;
   bool Register(int port, const std::string& pw, const std::string& mk, const std::string& vip,
                 const std::string& meta, std::string* error) override;
+  bool Unregister(int port, const std::string& pw, const std::string& mk, const std::string& vip,
+                  std::string* error) override;
 
  private:
   FakeEngine& engine_;

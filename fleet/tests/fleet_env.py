@@ -236,6 +236,10 @@ class FleetProc:
                 self.kill9()
         if not self.log.closed:
             self.log.close()
+        try:
+            os.unlink(self.logpath)
+        except OSError:
+            pass
 
     def log_tail(self, n=40):
         try:

@@ -295,6 +295,7 @@ TEST(Fleet, ScaleMemoryLiveAndReplicasUpThenDown) {
   EXPECT_FALSE(w.engine.Find("suma-agent.zy_test-replica1"));
   EXPECT_EQ(w.engine.volumes.count("suma-agent.zy_test-replica1-data"), 0u);
   EXPECT_EQ(w.control.registry["agent.zy_test_master"].size(), 1u);
+  EXPECT_EQ(w.servers.registered[16000].size(), 1u);  // and on the tenant's own server
 
   ScaleRequest bad;
   bad.memory_mb = 8;

@@ -178,6 +178,7 @@ def test_scale_memory_live_and_replicas_up_then_down(engine, control, fleet):
     assert engine.inspect("suma-scale_one-replica1") is None
     assert c.config_get("maxmemory")["maxmemory"] == str(48 << 20)
     assert len(control.client().execute_command("sumavlib.suma_vip_server_list", "*", "GROUP", "scale_one")) == 1
+    assert len(c.execute_command("sumavlib.suma_vip_server_list", "*", "GROUP", "scale_one")) == 1
     assert c.get("x") == "1"
     delete(fleet, "scale_one")
 
