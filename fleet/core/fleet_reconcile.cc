@@ -1,0 +1,96 @@
+// Fleet: reconciliation of records with the engine.
+#include "core/fleet.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/fleet_util.h"
+#include "core/record_json.h"
+
+namespace fleet {
+using namespace detail;
+
+// ---- reconciliation ---------------------------------------------------------
+
+void Fleet::Reconcile() {
+  std::vector<ContainerInfo> all;
+  EngineError e = engine_.ListContainers("suma.tenant", &all);
+  std::vector<Tenant> idle;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    metrics_.reconciles++;
+    metrics_.engine_up = e.ok();
+    if (!e.ok()) return;
+    std::vector<ContainerInfo> unmanaged;
+    for (const auto& c : all) {
+      auto lbl = c.labels.find("suma.tenant");
+      auto it = tenants_.find(lbl->second);
+      bool known = false;
+      if (it != tenants_.end()) {
+        if (it->second.Busy()) known = true;  // its operation may not have saved the id yet
+        for (const auto& m : it->second.members)
+          known = known || m.container == c.id || ContainerName(it->first, m.index) == c.name;
+      }
+      if (!known) {
+        unmanaged.push_back(c);
+        bool seen = false;
+        for (const auto& u : metrics_.unmanaged) seen = seen || u.id == c.id;
+        if (!seen)
+          std::fprintf(stderr, "suma-fleet: container %s (%s) has label suma.tenant=%s but no record; left alone\n",
+                       c.name.c_str(), c.id.c_str(), lbl->second.c_str());
+      }
+    }
+    metrics_.unmanaged = unmanaged;
+    for (const auto& [n, t] : tenants_)
+      if ((t.state == State::kRunning || t.state == State::kFailed) && !t.Busy()) {
+        idle.push_back(t);
+        reconciling_.insert(n);
+      }
+  }
+  for (auto& t : idle) {
+    if (t.state == State::kFailed) {
+      if (t.op.kind == "create" && t.op.state == "failed" && !t.members.empty() && RemoveMade(&t)) {
+        t.reason = t.op.error;
+        Commit(&t);
+        Event(t, "cleaned");
+      }
+      std::lock_guard<std::mutex> l(mu_);
+      reconciling_.erase(t.name);
+      continue;
+    }
+    bool changed = false;
+    for (const auto& m : t.members) {
+      const ContainerInfo* c = nullptr;
+      for (const auto& x : all)
+        if (x.id == m.container) c = &x;
+      if (!c) {
+        t.state = State::kFailed;
+        t.reason = "container " + ContainerName(t.name, m.index) +
+                   " is gone: request new credentials to recreate it, or delete the tenant";
+        changed = true;
+        break;
+      }
+      if (c->running) continue;
+      std::string error;
+      EngineError s = engine_.StartContainer(m.container);
+      // Limits changed live may not survive a restart on every engine: set them again.
+      if (s.ok()) engine_.UpdateContainer(m.container, Bytes(t.spec.memory_mb), NanoCpus(t.spec.cpus));
+      bool ok = s.ok() && WaitReady(t, m) &&
+                servers_.SetMaxmemory(m.port, t.admin_password, MaxmemoryBytes(t.spec.memory_mb), &error);
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        metrics_.restarts++;
+      }
+      t.reason = ok ? "" : "restart of " + ContainerName(t.name, m.index) + " failed: " + (s.ok() ? error : s.message);
+      Event(t, ok ? "restarted" : "restart_failed");
+    }
+    if (changed) {
+      Commit(&t);
+      Event(t, "failed");
+    }
+    std::lock_guard<std::mutex> l(mu_);
+    reconciling_.erase(t.name);
+  }
+}
+
+}  // namespace fleet
