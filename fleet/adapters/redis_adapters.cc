@@ -165,6 +165,17 @@ bool RedisControl::Unregister(const std::string& master_key, const std::string& 
   return true;
 }
 
+bool RedisControl::FleetSecret(const std::string& candidate, std::string* secret, std::string* error) {
+  ReplyPtr s(link_.Command({"SET", kSecretKey, candidate, "NX"}, error));
+  if (!s) return false;
+  if (s->type == REDIS_REPLY_ERROR) return *error = ReplyError(s.get()), false;
+  ReplyPtr g(link_.Command({"GET", kSecretKey}, error));
+  if (!g) return false;
+  if (g->type != REDIS_REPLY_STRING) return *error = std::string("cannot read ") + kSecretKey, false;
+  secret->assign(g->str, g->len);
+  return true;
+}
+
 // ---- tenant servers ---------------------------------------------------------
 
 bool RedisServers::Ping(int port, const std::string& pw) {

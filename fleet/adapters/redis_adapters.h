@@ -41,6 +41,7 @@ class RedisControl : public Control {
   bool Register(const std::string& master_key, const std::string& vip, const std::string& meta_json,
                 std::string* error) override;
   bool Unregister(const std::string& master_key, const std::string& vip, std::string* error) override;
+  bool FleetSecret(const std::string& candidate, std::string* secret, std::string* error) override;
   bool Ping(std::string* error);
 
  private:
@@ -64,5 +65,6 @@ class RedisServers : public Servers {
 
 inline constexpr const char* kControlGroup = "suma.fleet_control";
 inline constexpr const char* kAdminUser = "suma-fleet";
+inline constexpr const char* kSecretKey = "suma-fleet:secret";  // a plain string key, not a group's
 
 }  // namespace fleet

@@ -1,6 +1,7 @@
 #include "adapters/system.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <chrono>
@@ -52,6 +53,14 @@ std::string OpenSslSecrets::Hash(const std::string& password) {
 }
 
 std::string OpenSslSecrets::Sha256Hex(const std::string& data) { return Sha256(data); }
+
+std::string OpenSslSecrets::Hmac(const std::string& key, const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), md, &n);
+  return Hex(md, n);
+}
 
 bool VerifyPassword(const std::string& password, const std::string& hash) {
   auto a = hash.find(':'), b = hash.rfind(':');

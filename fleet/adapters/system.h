@@ -18,6 +18,7 @@ class OpenSslSecrets : public Secrets {
   // "sha256:<16-byte salt hex>:<sha256(salt || password) hex>".
   std::string Hash(const std::string& password) override;
   std::string Sha256Hex(const std::string& data) override;
+  std::string Hmac(const std::string& key, const std::string& data) override;
 };
 
 // True when password matches a Hash() result.

@@ -25,6 +25,9 @@ class Control {
   virtual bool Register(const std::string& master_key, const std::string& vip, const std::string& meta_json,
                         std::string* error) = 0;
   virtual bool Unregister(const std::string& master_key, const std::string& vip, std::string* error) = 0;
+  // The fleet's secret, made once (random) and kept on the control server,
+  // outside the records: it never appears in a record, its history or an event.
+  virtual bool FleetSecret(const std::string& candidate, std::string* secret, std::string* error) = 0;
 };
 
 // The tenant's own servers, reached on their host port as the fleet's ACL user.
@@ -55,6 +58,7 @@ class Secrets {
   virtual std::string NewPassword() = 0;
   virtual std::string Hash(const std::string& password) = 0;  // salted, for the record
   virtual std::string Sha256Hex(const std::string& password) = 0;  // Redis ACL's #<hash>
+  virtual std::string Hmac(const std::string& key, const std::string& data) = 0;  // HMAC-SHA256, hex
 };
 
 }  // namespace fleet

@@ -27,6 +27,8 @@ std::string Fleet::PasswordFromEngine(const Tenant& t) {
 std::optional<Error> Fleet::Start() {
   std::vector<Tenant> all;
   std::string error;
+  if (!control_.FleetSecret(secrets_.NewPassword() + secrets_.NewPassword(), &secret_, &error))
+    return err::ControlDown(error);
   if (!control_.LoadAll(&all, &error)) return err::ControlDown(error);
   std::vector<Tenant> interrupted;
   {
@@ -35,6 +37,7 @@ std::optional<Error> Fleet::Start() {
       auto dash = t.op.id.rfind('-');
       if (dash != std::string::npos)
         next_op_ = std::max<int64_t>(next_op_, std::atoll(t.op.id.c_str() + dash + 1) + 1);
+      t.admin_password = AdminPassword(t);
       tenants_[t.name] = t;
       if (t.Busy()) interrupted.push_back(t);
     }
@@ -48,6 +51,11 @@ std::optional<Error> Fleet::Start() {
 }
 
 // ---- requests ---------------------------------------------------------------
+
+// Per tenant and per incarnation (created_ms), from the fleet's secret.
+std::string Fleet::AdminPassword(const Tenant& t) const {
+  return secrets_.Hmac(secret_, t.name + ":" + std::to_string(t.created_ms));
+}
 
 std::optional<Error> Fleet::CheckQuota(const std::string& name, const Spec& spec) {
   int count = 1;
@@ -164,10 +172,10 @@ Res<Created> Fleet::Create(const CreateRequest& req) {
                                    std::to_string(cfg_.port_hi));
   std::string password = secrets_.NewPassword();
   t.password_hash = secrets_.Hash(password);
-  t.admin_password = secrets_.NewPassword();
   t.state = State::kCreating;
   t.reason.clear();
   t.created_ms = clock_.NowMs();
+  t.admin_password = AdminPassword(t);
   t.op = Operation{};
   t.op.id = "op-" + std::to_string(next_op_++);
   t.op.kind = "create";

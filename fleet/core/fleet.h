@@ -92,6 +92,7 @@ class Fleet {
     Job job;
   };
 
+  std::string AdminPassword(const Tenant& t) const;
   std::optional<Error> CheckQuota(const std::string& name, const Spec& spec);
   bool AllocatePorts(Tenant* t, int count);
   std::optional<Error> Persist(Tenant* t);       // Save under lock, update the map
@@ -129,6 +130,7 @@ class Fleet {
   std::set<std::string> reconciling_;
   std::deque<Queued> queue_;
   int64_t next_op_ = 1;
+  std::string secret_;  // Control::FleetSecret
   FleetMetrics metrics_;
 };
 

@@ -104,7 +104,6 @@ std::string RecordJson(const Tenant& t) {
   }
   w.EndArray();
   Str(w, "password_hash", t.password_hash);
-  Str(w, "admin_password", t.admin_password);
   Int(w, "created_ms", t.created_ms);
   Int(w, "updated_ms", t.updated_ms);
   WriteOp(w, t.op, true);
@@ -138,7 +137,6 @@ bool ParseRecord(const std::string& json, Tenant* t, std::string* error) {
     }
   }
   t->password_hash = GetS(d, "password_hash");
-  t->admin_password = GetS(d, "admin_password");
   t->created_ms = GetI(d, "created_ms");
   t->updated_ms = GetI(d, "updated_ms");
   if (d.HasMember("operation") && d["operation"].IsObject()) {

@@ -60,7 +60,8 @@ struct Tenant {
   std::string reason;
   std::vector<Member> members;
   std::string password_hash;  // "sha256:<salt hex>:<digest hex>"
-  std::string admin_password;  // the fleet's own ACL user on the tenant's servers
+  // The fleet's own ACL user on the tenant's servers: derived (Fleet::AdminPassword), never stored.
+  std::string admin_password;
   int64_t created_ms = 0, updated_ms = 0;
   Operation op;
   int64_t version = 0;  // record version in the control server (CAS)

@@ -157,6 +157,12 @@ bool FakeControl::Unregister(const std::string& mk, const std::string& vip, std:
   registry[mk].erase(vip);
   return true;
 }
+bool FakeControl::FleetSecret(const std::string& candidate, std::string* out, std::string* e) {
+  if (down) return *e = "control down", false;
+  if (secret.empty()) secret = candidate;
+  *out = secret;
+  return true;
+}
 std::vector<std::string> FakeControl::EventsOf(const std::string& tenant) const {
   std::vector<std::string> out;
   for (const auto& [ch, json] : events) {

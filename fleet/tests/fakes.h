@@ -58,6 +58,8 @@ class FakeControl : public Control {
   bool Publish(const std::string& channel, const std::string& json, std::string* error) override;
   bool Register(const std::string& mk, const std::string& vip, const std::string& meta, std::string* e) override;
   bool Unregister(const std::string& mk, const std::string& vip, std::string* e) override;
+  bool FleetSecret(const std::string& candidate, std::string* secret, std::string* e) override;
+  std::string secret;
   std::vector<std::string> EventsOf(const std::string& tenant) const;  // "event" fields, in order
 };
 
@@ -93,6 +95,7 @@ class FakeSecrets : public Secrets {
   std::string NewPassword() override { return "pw" + std::to_string(++n); }
   std::string Hash(const std::string& p) override { return "hash:" + p; }
   std::string Sha256Hex(const std::string& p) override { return "sha:" + p; }
+  std::string Hmac(const std::string& k, const std::string& d) override { return "hmac:" + k + ":" + d; }
 };
 
 }  // namespace fleet::testing

@@ -67,15 +67,18 @@ TEST(Fleet, CreateGoesCreatingThenRunningWithEverythingInPlace) {
   ASSERT_FALSE(f.Start());
   auto r = f.Create(Req());
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r.value().password, "pw1");
+  const std::string pw = r.value().password;
+  EXPECT_EQ(pw, "pw3");  // pw1 + pw2 went into the fleet's secret
   EXPECT_EQ(r.value().tenant.state, State::kCreating);
   // Persisted before the engine was touched.
   ASSERT_EQ(w.control.records.count("agent.zy_test"), 1u);
   EXPECT_TRUE(w.engine.containers.empty());
   // The password only as its hash (the fake hash is "hash:<pw>").
   const std::string& rec = w.control.records["agent.zy_test"].first;
-  EXPECT_NE(rec.find("\"password_hash\":\"hash:pw1\""), std::string::npos);
-  EXPECT_EQ(rec.find("pw1"), rec.rfind("pw1"));
+  EXPECT_NE(rec.find("\"password_hash\":\"hash:" + pw + "\""), std::string::npos);
+  EXPECT_EQ(rec.find(pw), rec.rfind(pw));
+  EXPECT_EQ(rec.find("admin"), std::string::npos);
+  EXPECT_EQ(rec.find(w.control.secret), std::string::npos);
 
   ASSERT_TRUE(f.RunOne());
   Tenant t = f.Get("agent.zy_test", false).value();
@@ -91,21 +94,22 @@ TEST(Fleet, CreateGoesCreatingThenRunningWithEverythingInPlace) {
   EXPECT_EQ(c.spec.labels.at("suma.role"), "primary");
   EXPECT_EQ(Env(c.spec, "APOLLO_OWNER_ID"), "agent.zy");
   EXPECT_EQ(Env(c.spec, "APOLLO_BUINESS_ID"), "test");
-  EXPECT_EQ(Env(c.spec, "SUMA_PASSWORD"), "pw1");
+  EXPECT_EQ(Env(c.spec, "SUMA_PASSWORD"), pw);
+  EXPECT_EQ(c.spec.cmd[9], "#sha:hmac:" + w.control.secret + ":agent.zy_test:" + std::to_string(t.created_ms));
   EXPECT_EQ(Env(c.spec, "SUMA_RESP_PORT"), "16000");
   EXPECT_EQ(c.spec.volume, "suma-agent.zy_test-primary-data");
   EXPECT_EQ(w.engine.volumes.count("suma-agent.zy_test-primary-data"), 1u);
   std::vector<std::string> cmd = c.spec.cmd;
   EXPECT_EQ(cmd[1], std::to_string(MaxmemoryBytes(128)));
   EXPECT_EQ(cmd[3], "noeviction");
-  EXPECT_EQ(t.password_hash, "hash:pw1");
+  EXPECT_EQ(t.password_hash, "hash:" + pw);
   EXPECT_EQ(w.control.registry["agent.zy_test_master"].count("127.0.0.1:16000"), 1u);
   EXPECT_EQ(w.control.registry["agent.zy_test_master"]["127.0.0.1:16000"],
             "{\"role\":\"primary\",\"port\":16000,\"memory_mb\":128,\"cpus\":0.5}");
   EXPECT_EQ(w.servers.registered[16000].count("127.0.0.1:16000"), 1u);
   EXPECT_EQ(w.control.EventsOf("agent.zy_test"), (std::vector<std::string>{"creating", "running"}));
   EXPECT_EQ(ConnectionString(t, "127.0.0.1"), "redis://default@127.0.0.1:16000");
-  EXPECT_EQ(ApiJson(t, "127.0.0.1").find("pw1"), std::string::npos);
+  EXPECT_EQ(ApiJson(t, "127.0.0.1").find(pw), std::string::npos);
 }
 
 TEST(Fleet, CreateIsIdempotentForTheSameSpecAndConflictsForAnother) {

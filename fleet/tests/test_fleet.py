@@ -111,6 +111,7 @@ def test_cli_create_gives_a_running_tenant_locked_server(engine, control, fleet)
     # The record keeps only a salted hash.
     rec = control.client().execute_command("sumavlib.suma_diamond_get", "suma.fleet_control", "tenant.agent.zy_test")
     assert password not in rec[0] and '"password_hash":"sha256:' in rec[0]
+    assert "admin" not in rec[0]
     # Container: limits and labels.
     info = engine.inspect("suma-agent.zy_test-primary")
     assert info["HostConfig"]["Memory"] == 128 << 20
