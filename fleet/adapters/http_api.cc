@@ -35,11 +35,11 @@ void SendError(httplib::Response& res, const Error& e) {
 std::optional<Error> ParseBody(const std::string& body, std::initializer_list<const char*> allowed,
                                rapidjson::Document* d) {
   d->Parse(body.c_str(), body.size());
-  if (d->HasParseError() || !d->IsObject()) return err::BadRequest("the body must be a JSON object");
+  if (d->HasParseError() || !d->IsObject()) return err::NotAnObject();
   for (const auto& m : d->GetObject()) {
     bool ok = false;
     for (const char* a : allowed) ok = ok || m.name.GetString() == std::string(a);
-    if (!ok) return err::BadRequest(std::string("unknown field '") + m.name.GetString() + "'");
+    if (!ok) return err::UnknownField(m.name.GetString());
   }
   return std::nullopt;
 }
@@ -47,7 +47,7 @@ std::optional<Error> ParseBody(const std::string& body, std::initializer_list<co
 std::optional<Error> GetInt(const rapidjson::Document& d, const char* k, std::optional<int>* out) {
   auto it = d.FindMember(k);
   if (it == d.MemberEnd()) return std::nullopt;
-  if (!it->value.IsInt()) return err::BadRequest(std::string("invalid ") + k + ": must be an integer");
+  if (!it->value.IsInt()) return err::WrongType(k, "an integer");
   *out = it->value.GetInt();
   return std::nullopt;
 }
@@ -56,7 +56,7 @@ std::optional<Error> GetNum(const rapidjson::Document& d, const char* k, std::op
   auto it = d.FindMember(k);
   if (it == d.MemberEnd()) return std::nullopt;
   if (!it->value.IsNumber() || !std::isfinite(it->value.GetDouble()))
-    return err::BadRequest(std::string("invalid ") + k + ": must be a number");
+    return err::WrongType(k, "a number");
   *out = it->value.GetDouble();
   return std::nullopt;
 }
@@ -64,10 +64,10 @@ std::optional<Error> GetNum(const rapidjson::Document& d, const char* k, std::op
 std::optional<Error> GetStr(const rapidjson::Document& d, const char* k, std::string* out, bool required) {
   auto it = d.FindMember(k);
   if (it == d.MemberEnd()) {
-    if (required) return err::BadRequest(std::string("missing field '") + k + "'");
+    if (required) return err::MissingField(k);
     return std::nullopt;
   }
-  if (!it->value.IsString()) return err::BadRequest(std::string("invalid ") + k + ": must be a string");
+  if (!it->value.IsString()) return err::WrongType(k, "a string");
   *out = it->value.GetString();
   return std::nullopt;
 }
@@ -90,8 +90,8 @@ void Create(Fleet& f, const httplib::Request& req, httplib::Response& res) {
       (e = GetInt(d, "memory_mb", &mem)) || (e = GetNum(d, "cpus", &cpus)) ||
       (e = GetInt(d, "replicas", &replicas)) || (e = GetStr(d, "persistence", &cr.spec.persistence, false)))
     return SendError(res, *e);
-  if (!mem) return SendError(res, err::BadRequest("missing field 'memory_mb'"));
-  if (!cpus) return SendError(res, err::BadRequest("missing field 'cpus'"));
+  if (!mem) return SendError(res, err::MissingField("memory_mb"));
+  if (!cpus) return SendError(res, err::MissingField("cpus"));
   cr.spec.memory_mb = *mem;
   cr.spec.cpus = *cpus;
   cr.spec.replicas = replicas.value_or(0);
@@ -218,7 +218,7 @@ void InstallRoutes(httplib::Server& srv, Fleet& f, const std::string& token) {
   srv.Delete(R"(/v1/tenants/([^/]+))", [&f](const httplib::Request& req, httplib::Response& res) {
     std::string purge = req.get_param_value("purge");
     if (!purge.empty() && purge != "0" && purge != "1" && purge != "true" && purge != "false")
-      return SendError(res, err::BadRequest("invalid purge '" + purge + "': 0 or 1"));
+      return SendError(res, err::OutOfRange("purge", "'" + purge + "'", "0 or 1"));
     auto r = f.Delete(req.matches[1], purge == "1" || purge == "true");
     if (!r.ok()) return SendError(res, r.error());
     Send(res, 202, TenantReply(f, r.value()));

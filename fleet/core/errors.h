@@ -2,6 +2,7 @@
 // in one place (errors.cc) so the API, the CLI and the tests agree on them.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,6 +47,27 @@ Error Quota(const std::string& what, const std::string& detail);
 Error EngineDown(const std::string& detail);
 Error ControlDown(const std::string& detail);
 Error Internal(const std::string& detail);
+// Request bodies and specs.
+Error NotAnObject();
+Error UnknownField(const std::string& field);
+Error MissingField(const std::string& field);
+Error WrongType(const std::string& field, const std::string& want);  // want: "an integer", ...
+Error OutOfRange(const std::string& field, const std::string& value, const std::string& range);
+Error ScaleNeedsAField();
+Error CredentialsFailed(const std::string& name, const std::string& why);
 }  // namespace err
+
+// Why an operation failed: the tenant's `reason` and the operation's `error`.
+namespace why {
+std::string EngineStep(const std::string& step, const std::string& container, const std::string& detail);
+std::string NoPong(const std::string& container, int64_t timeout_ms);
+std::string NoPassword();
+std::string Interrupted();
+std::string CredentialsInterrupted();
+std::string CleanupPending(const std::string& reason);
+std::string Gone(const std::string& container);
+std::string RestartFailed(const std::string& container, const std::string& detail);
+std::string Prefixed(const std::string& kind, const std::string& failure);  // "scale: ..."
+}  // namespace why
 
 }  // namespace fleet

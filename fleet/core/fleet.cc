@@ -216,7 +216,7 @@ Res<Tenant> Fleet::Scale(const std::string& name, const ScaleRequest& req) {
   if (req.cpus) next.cpus = *req.cpus;
   if (req.replicas) next.replicas = *req.replicas;
   if (!req.memory_mb && !req.cpus && !req.replicas)
-    return err::BadRequest("scale needs at least one of memory_mb, cpus, replicas");
+    return err::ScaleNeedsAField();
   if (auto e = ValidateSpec(next, cfg_.min_memory_mb)) return *e;
   if (auto e = CheckQuota(name, next)) return *e;
   EngineError pe = engine_.Ping();
@@ -276,7 +276,7 @@ Res<Created> Fleet::Credentials(const std::string& name) {
     if (!failure.empty()) break;
   }
   for (const auto& m : t.members)
-    if (failure.empty() && !WaitReady(t, m)) failure = ContainerName(t.name, m.index) + " did not answer PING";
+    if (failure.empty() && !WaitReady(t, m)) failure = why::NoPong(ContainerName(t.name, m.index), cfg_.ready_timeout_ms);
   if (failure.empty()) failure = RegisterAll(t);
   if (failure.empty()) {
     t.password_hash = secrets_.Hash(password);
@@ -284,12 +284,12 @@ Res<Created> Fleet::Credentials(const std::string& name) {
     t.reason.clear();
   } else {
     t.state = State::kFailed;
-    t.reason = "credentials: " + failure;
+    t.reason = why::Prefixed("credentials", failure);
   }
   Finish(&t, failure.empty(), failure);
   Commit(&t);
   Event(t, failure.empty() ? "credentials" : "failed");
-  if (!failure.empty()) return err::Internal("credentials of '" + name + "' failed: " + failure);
+  if (!failure.empty()) return err::CredentialsFailed(name, failure);
   return Created{t, password};
 }
 

@@ -99,9 +99,9 @@ std::string Fleet::RegisterAll(const Tenant& t) {
   const Member* p = t.Primary();
   for (const auto& m : t.members) {
     std::string vip = cfg_.advertise + ":" + std::to_string(m.port), meta = MemberMeta(t, m), error;
-    if (!control_.Register(t.MasterKey(), vip, meta, &error)) return "register on the control server: " + error;
+    if (!control_.Register(t.MasterKey(), vip, meta, &error)) return why::EngineStep("suma_vip_register on", "the control server", error);
     if (!servers_.Register(p->port, t.admin_password, t.MasterKey(), vip, meta, &error))
-      return "register on the tenant's server: " + error;
+      return why::EngineStep("suma_vip_register on", "the tenant's server", error);
   }
   return "";
 }
@@ -123,12 +123,12 @@ void Fleet::Recover(Tenant t) {
       made = made && !m.container.empty() && engine_.InspectContainer(m.container, &ci).ok();
     }
     if (made) return RunCreate(t, true);
-    return Rollback(&t, "interrupted: the fleet restarted before the tenant's containers were made");
+    return Rollback(&t, why::Interrupted());
   }
   if (t.op.kind == "scale") return RunScale(t);
   if (t.op.kind == "delete") return RunDelete(t);
   t.state = State::kFailed;
-  t.reason = "credentials rotation interrupted by a fleet restart: request new credentials again";
+  t.reason = why::CredentialsInterrupted();
   Finish(&t, false, t.reason);
   Commit(&t);
   Event(t, "failed");
@@ -152,7 +152,7 @@ bool Fleet::RemoveMade(Tenant* t) {
 void Fleet::Rollback(Tenant* t, const std::string& error) {
   bool clean = RemoveMade(t);
   t->state = State::kFailed;
-  t->reason = clean ? error : error + " (cleanup pending: the engine did not answer)";
+  t->reason = clean ? error : why::CleanupPending(error);
   Finish(t, false, error);
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -173,7 +173,8 @@ void Fleet::RunCreate(Tenant t, bool resume) {
     for (auto& m : t.members) {
       EngineError e = MakeMember(&t, &m, password);
       if (!e.ok()) {
-        failure = (e.kind == EngineError::kDown ? "container engine unavailable: " : "engine: ") + e.message;
+        failure = e.kind == EngineError::kDown ? err::EngineDown(e.message).message
+                                               : why::EngineStep("making", ContainerName(t.name, m.index), e.message);
         break;
       }
     }
@@ -182,12 +183,11 @@ void Fleet::RunCreate(Tenant t, bool resume) {
   for (const auto& m : t.members) {
     if (!failure.empty()) break;
     EngineError e = engine_.StartContainer(m.container);
-    if (!e.ok()) failure = "starting " + ContainerName(t.name, m.index) + ": " + e.message;
+    if (!e.ok()) failure = why::EngineStep("starting", ContainerName(t.name, m.index), e.message);
   }
   for (const auto& m : t.members)
     if (failure.empty() && !WaitReady(t, m))
-      failure = ContainerName(t.name, m.index) + " did not answer PING within " +
-                std::to_string(cfg_.ready_timeout_ms) + " ms";
+      failure = why::NoPong(ContainerName(t.name, m.index), cfg_.ready_timeout_ms);
   if (failure.empty()) failure = RegisterAll(t);
   if (!failure.empty()) return Rollback(&t, failure);
   t.state = State::kRunning;
@@ -209,7 +209,7 @@ void Fleet::RunScale(Tenant t) {
   while (static_cast<int>(t.members.size()) > want.Containers()) {
     const Member& m = t.members.back();
     EngineError e = engine_.RemoveContainer(ContainerName(t.name, m.index));
-    if (!e.ok()) { failure = "removing a replica: " + e.message; break; }
+    if (!e.ok()) { failure = why::EngineStep("removing", ContainerName(t.name, m.index), e.message); break; }
     engine_.RemoveVolume(VolumeName(t.name, m.index));
     std::string vip = cfg_.advertise + ":" + std::to_string(m.port);
     control_.Unregister(t.MasterKey(), vip, &error);
@@ -220,28 +220,28 @@ void Fleet::RunScale(Tenant t) {
   for (auto& m : t.members) {
     if (!failure.empty()) break;
     if (m.container.empty()) {  // a new replica
-      if (password.empty()) { failure = "the tenant's password is not readable from its containers"; break; }
+      if (password.empty()) { failure = why::NoPassword(); break; }
       EngineError e = MakeMember(&t, &m, password);
       if (e.ok()) e = engine_.StartContainer(m.container);
-      if (!e.ok()) failure = "adding " + ContainerName(t.name, m.index) + ": " + e.message;
+      if (!e.ok()) failure = why::EngineStep("adding", ContainerName(t.name, m.index), e.message);
       continue;
     }
     EngineError e = engine_.UpdateContainer(m.container, Bytes(want.memory_mb), NanoCpus(want.cpus));
     if (e.kind == EngineError::kUnsupported) {
       // No live update here: recreate on the same volume, same password.
-      if (password.empty()) { failure = "the tenant's password is not readable from its containers"; break; }
+      if (password.empty()) { failure = why::NoPassword(); break; }
       engine_.RemoveContainer(ContainerName(t.name, m.index));
       m.container.clear();
       e = MakeMember(&t, &m, password);
       if (e.ok()) e = engine_.StartContainer(m.container);
     }
-    if (!e.ok()) failure = "updating " + ContainerName(t.name, m.index) + ": " + e.message;
+    if (!e.ok()) failure = why::EngineStep("updating", ContainerName(t.name, m.index), e.message);
   }
   for (const auto& m : t.members) {
     if (!failure.empty()) break;
-    if (!WaitReady(t, m)) failure = ContainerName(t.name, m.index) + " did not answer PING";
+    if (!WaitReady(t, m)) failure = why::NoPong(ContainerName(t.name, m.index), cfg_.ready_timeout_ms);
     else if (!servers_.SetMaxmemory(m.port, t.admin_password, MaxmemoryBytes(want.memory_mb), &error))
-      failure = "CONFIG SET maxmemory on " + ContainerName(t.name, m.index) + ": " + error;
+      failure = why::EngineStep("CONFIG SET maxmemory on", ContainerName(t.name, m.index), error);
   }
   if (failure.empty()) failure = RegisterAll(t);
   if (failure.empty()) {
@@ -252,7 +252,7 @@ void Fleet::RunScale(Tenant t) {
     // The change is reported; the tenant keeps serving if its primary does.
     bool alive = t.Primary() && servers_.Ping(t.Primary()->port, t.admin_password);
     t.state = alive ? State::kRunning : State::kFailed;
-    t.reason = alive ? "" : "scale: " + failure;
+    t.reason = alive ? "" : why::Prefixed("scale", failure);
   }
   Finish(&t, failure.empty(), failure);
   Commit(&t);
@@ -293,10 +293,10 @@ void Fleet::RunDelete(Tenant t) {
       break;
     }
   }
-  if (failure.empty() && !control_.Remove(t.name, &error)) failure = "control server: " + error;
+  if (failure.empty() && !control_.Remove(t.name, &error)) failure = err::ControlDown(error).message;
   if (!failure.empty()) {
     t.state = State::kFailed;
-    t.reason = "delete: " + failure;
+    t.reason = why::Prefixed("delete", failure);
     Finish(&t, false, failure);
     Commit(&t);
     Event(t, "failed");

@@ -65,8 +65,7 @@ void Fleet::Reconcile() {
         if (x.id == m.container) c = &x;
       if (!c) {
         t.state = State::kFailed;
-        t.reason = "container " + ContainerName(t.name, m.index) +
-                   " is gone: request new credentials to recreate it, or delete the tenant";
+        t.reason = why::Gone(ContainerName(t.name, m.index));
         changed = true;
         break;
       }
@@ -81,7 +80,7 @@ void Fleet::Reconcile() {
         std::lock_guard<std::mutex> l(mu_);
         metrics_.restarts++;
       }
-      t.reason = ok ? "" : "restart of " + ContainerName(t.name, m.index) + " failed: " + (s.ok() ? error : s.message);
+      t.reason = ok ? "" : why::RestartFailed(ContainerName(t.name, m.index), s.ok() ? error : s.message);
       Event(t, ok ? "restarted" : "restart_failed");
     }
     if (changed) {

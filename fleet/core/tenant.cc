@@ -52,13 +52,13 @@ std::optional<Error> ValidateName(const std::string& owner, const std::string& b
 
 std::optional<Error> ValidateSpec(const Spec& s, int min_memory_mb) {
   if (s.memory_mb < min_memory_mb) return err::MemoryTooSmall(s.memory_mb, min_memory_mb);
-  if (s.memory_mb > 1024 * 1024) return err::BadRequest("invalid memory_mb: at most 1048576");
+  if (s.memory_mb > 1024 * 1024) return err::OutOfRange("memory_mb", std::to_string(s.memory_mb), "at most 1048576");
   if (!(s.cpus > 0) || s.cpus > 256)
-    return err::BadRequest("invalid cpus: must be above 0 and at most 256");
+    return err::OutOfRange("cpus", "", "must be above 0 and at most 256");
   if (s.replicas < 0 || s.replicas > kMaxReplicas)
-    return err::BadRequest("invalid replicas " + std::to_string(s.replicas) + ": must be between 0 and 3");
+    return err::OutOfRange("replicas", std::to_string(s.replicas), "must be between 0 and 3");
   if (s.persistence != "everysec" && s.persistence != "always")
-    return err::BadRequest("invalid persistence '" + s.persistence + "': everysec or always");
+    return err::OutOfRange("persistence", "'" + s.persistence + "'", "everysec or always");
   return std::nullopt;
 }
 
