@@ -379,3 +379,29 @@ def test_tenant_quota_and_engine_down_on_separate_fleets(engine, control):
     finally:
         down.stop()
         other.cleanup()
+
+
+def test_parallel_creates_get_distinct_ports_and_all_run(engine, control, fleet):
+    import threading
+    replies = {}
+
+    def make(i):
+        replies[i] = fleet.request("POST", "/v1/tenants", {"owner": "par", "business": "t%d" % i,
+                                                           "memory_mb": 32, "cpus": 0.1})
+    threads = [threading.Thread(target=make, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(st == 202 for st, _ in replies.values()), replies
+    ports = [r["tenant"]["port"] for _, r in replies.values()]
+    assert len(set(ports)) == 6
+    for i, (_, r) in replies.items():
+        t = fleet.wait_idle("par_t%d" % i)
+        assert t["state"] == "running", t
+        assert client(t, r["password"]).ping()
+    for i in range(6):
+        fleet.request("DELETE", "/v1/tenants/par_t%d?purge=1" % i)
+    for i in range(6):
+        assert fleet.wait_idle("par_t%d" % i) is None
+    assert not [c for c in engine.containers() if c["Labels"].get("suma.tenant", "").startswith("par_")]
