@@ -172,8 +172,8 @@ def test_scale_memory_live_and_replicas_up_then_down(engine, control, fleet):
     vips = control.client().execute_command("sumavlib.suma_vip_server_list", "*", "GROUP", "scale_one")
     assert len(vips) == 2
 
-    st, r = fleet.request("POST", "/v1/tenants/scale_one/scale", {"replicas": 0, "memory_mb": 64})
-    assert st == 202
+    out = fleet.cli("scale", "scale_one", "--replicas", "0", "--memory", "64").stdout
+    assert "state      running" in out and "operation" in out and "scale done" in out, out
     t = fleet.wait_idle("scale_one")
     assert t["state"] == "running" and t["replica_ports"] == [], t
     assert engine.inspect("suma-scale_one-replica1") is None
