@@ -203,6 +203,9 @@ def test_delete_keeps_the_volume_unless_purge(engine, control, fleet):
 
 def test_killed_container_is_restarted_by_reconciliation(engine, control, fleet):
     t, pw = create(fleet, "kill", "one")
+    # Scaled live first: the restart must keep the new limits, not the container's original ones.
+    assert fleet.request("POST", "/v1/tenants/kill_one/scale", {"memory_mb": 96})[0] == 202
+    assert fleet.wait_idle("kill_one")["operation"]["state"] == "done"
     before = engine.inspect("suma-kill_one-primary")
     cid = before["Id"]
     st, _ = engine.call("POST", "/containers/%s/kill" % cid)
@@ -212,6 +215,9 @@ def test_killed_container_is_restarted_by_reconciliation(engine, control, fleet)
          timeout=30, what="container restarted", on_fail=fleet.log_tail)
     poll(lambda: _pings(t, pw), timeout=20, what="PONG after restart")
     poll(lambda: "restarted" in fleet_events(control, "kill_one"), timeout=10, what="restarted event")
+    assert client(t, pw).config_get("maxmemory")["maxmemory"] == str(72 << 20)
+    if os.path.isdir("/sys/fs/cgroup/memory"):
+        assert cgroup_memory_limit(cid) == 96 << 20
     assert re.search(r"suma_fleet_restarts_total [1-9]", fleet.metrics())
     assert fleet.tenant("kill_one")["state"] == "running"
     delete(fleet, "kill_one")
