@@ -46,7 +46,7 @@ std::optional<Error> ParseBody(const std::string& body, std::initializer_list<co
 
 std::optional<Error> GetInt(const rapidjson::Document& d, const char* k, std::optional<int>* out) {
   auto it = d.FindMember(k);
-  if (it == d.MemberEnd()) return std::nullopt;
+  if (it == d.MemberEnd() || it->value.IsNull()) return std::nullopt;  // null: not given
   if (!it->value.IsInt()) return err::WrongType(k, "an integer");
   *out = it->value.GetInt();
   return std::nullopt;
@@ -54,7 +54,7 @@ std::optional<Error> GetInt(const rapidjson::Document& d, const char* k, std::op
 
 std::optional<Error> GetNum(const rapidjson::Document& d, const char* k, std::optional<double>* out) {
   auto it = d.FindMember(k);
-  if (it == d.MemberEnd()) return std::nullopt;
+  if (it == d.MemberEnd() || it->value.IsNull()) return std::nullopt;  // null: not given
   if (!it->value.IsNumber() || !std::isfinite(it->value.GetDouble()))
     return err::WrongType(k, "a number");
   *out = it->value.GetDouble();
@@ -63,7 +63,7 @@ std::optional<Error> GetNum(const rapidjson::Document& d, const char* k, std::op
 
 std::optional<Error> GetStr(const rapidjson::Document& d, const char* k, std::string* out, bool required) {
   auto it = d.FindMember(k);
-  if (it == d.MemberEnd()) {
+  if (it == d.MemberEnd() || it->value.IsNull()) {
     if (required) return err::MissingField(k);
     return std::nullopt;
   }

@@ -21,7 +21,7 @@ class Api : public ::testing::Test {
   void TearDown() override { Stop(); }
 
   void Serve(const std::string& token) {
-    cfg_.max_tenants = 2;
+    cfg_.max_tenants = 3;
     fleet_ = std::make_unique<Fleet>(cfg_, engine_, control_, servers_, clock_, secrets_);
     srv_ = std::make_unique<httplib::Server>();
     InstallRoutes(*srv_, *fleet_, token);
@@ -108,6 +108,10 @@ TEST_F(Api, ErrorsHaveTheirCodesAndStatuses) {
   EXPECT_NE(unknown.body.find("unknown field 'x'"), std::string::npos);
   Reply type = Call("POST", "/v1/tenants", R"({"owner":"a","business":"b","memory_mb":"64","cpus":1})");
   EXPECT_NE(type.body.find("invalid memory_mb: must be an integer"), std::string::npos);
+  Reply nulls = Call("POST", "/v1/tenants", R"({"owner":"n","business":"b","memory_mb":64,"cpus":1,"replicas":null,"persistence":null})");
+  EXPECT_EQ(nulls.status, 202) << nulls.body;  // null is "not given"
+  fleet_->RunOne();
+  EXPECT_EQ(Call("POST", "/v1/tenants", R"({"owner":null,"business":"b","memory_mb":64,"cpus":1})").status, 400);
   Reply small = Call("POST", "/v1/tenants", R"({"owner":"a","business":"b","memory_mb":16,"cpus":1})");
   EXPECT_NE(small.body.find("the minimum is 32 MB"), std::string::npos);
   EXPECT_EQ(Call("GET", "/v1/tenants/no_one").status, 404);
