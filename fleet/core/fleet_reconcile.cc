@@ -16,12 +16,12 @@ void Fleet::Reconcile() {
   std::vector<ContainerInfo> all;
   EngineError e = engine_.ListContainers("suma.tenant", &all);
   std::vector<Tenant> idle;
+  std::vector<ContainerInfo> unmanaged;
   {
     std::lock_guard<std::mutex> l(mu_);
     metrics_.reconciles++;
     metrics_.engine_up = e.ok();
     if (!e.ok()) return;
-    std::vector<ContainerInfo> unmanaged;
     for (const auto& c : all) {
       auto lbl = c.labels.find("suma.tenant");
       auto it = tenants_.find(lbl->second);
@@ -31,21 +31,37 @@ void Fleet::Reconcile() {
         for (const auto& m : it->second.members)
           known = known || m.container == c.id || ContainerName(it->first, m.index) == c.name;
       }
-      if (!known) {
-        unmanaged.push_back(c);
-        bool seen = false;
-        for (const auto& u : metrics_.unmanaged) seen = seen || u.id == c.id;
-        if (!seen)
-          std::fprintf(stderr, "suma-fleet: container %s (%s) has label suma.tenant=%s but no record; left alone\n",
-                       c.name.c_str(), c.id.c_str(), lbl->second.c_str());
-      }
+      if (!known) unmanaged.push_back(c);
     }
-    metrics_.unmanaged = unmanaged;
     for (const auto& [n, t] : tenants_)
       if ((t.state == State::kRunning || t.state == State::kFailed) && !t.Busy()) {
         idle.push_back(t);
         reconciling_.insert(n);
       }
+  }
+  // The listing was taken before the lock: an operation may have ended in
+  // between (its tenant deleted, its containers made or replaced). Whatever
+  // looks wrong is looked at again before anything is reported or restarted.
+  std::vector<ContainerInfo> confirmed;
+  for (const auto& c : unmanaged) {
+    ContainerInfo fresh;
+    if (engine_.InspectContainer(c.id, &fresh).kind == EngineError::kNotFound) continue;
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = tenants_.find(c.labels.at("suma.tenant"));
+    bool known = it != tenants_.end() && it->second.Busy();
+    for (const auto& m : it != tenants_.end() ? it->second.members : std::vector<Member>{})
+      known = known || m.container == c.id || ContainerName(it->first, m.index) == c.name;
+    if (known) continue;
+    confirmed.push_back(c);
+    bool seen = false;
+    for (const auto& u : metrics_.unmanaged) seen = seen || u.id == c.id;
+    if (!seen)
+      std::fprintf(stderr, "suma-fleet: container %s (%s) has label suma.tenant=%s but no record; left alone\n",
+                   c.name.c_str(), c.id.c_str(), c.labels.at("suma.tenant").c_str());
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    metrics_.unmanaged = confirmed;
   }
   for (auto& t : idle) {
     if (t.state == State::kFailed) {
@@ -63,13 +79,16 @@ void Fleet::Reconcile() {
       const ContainerInfo* c = nullptr;
       for (const auto& x : all)
         if (x.id == m.container) c = &x;
-      if (!c) {
+      if (c && c->running) continue;
+      ContainerInfo fresh;
+      EngineError ie = engine_.InspectContainer(m.container, &fresh);
+      if (ie.kind == EngineError::kNotFound) {
         t.state = State::kFailed;
         t.reason = why::Gone(ContainerName(t.name, m.index));
         changed = true;
         break;
       }
-      if (c->running) continue;
+      if (!ie.ok() || fresh.running) continue;
       std::string error;
       EngineError s = engine_.StartContainer(m.container);
       // Limits changed live may not survive a restart on every engine: set them again.
