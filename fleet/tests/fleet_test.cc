@@ -532,6 +532,36 @@ TEST(Fleet, CleanupThatTheEngineRefusedIsFinishedByReconciliation) {
   ASSERT_TRUE(f.Create(Req("agent.zy", "test", 64, 0.5, 1)).ok());  // and it can be retried
 }
 
+TEST(Fleet, InterruptedScaleAndDeleteAreResumedOnRestart) {
+  World w;
+  {
+    Fleet a = w.Make();
+    ASSERT_TRUE(a.Create(Req("a", "one")).ok());
+    ASSERT_TRUE(a.Create(Req("a", "two")).ok());
+    a.RunOne();
+    a.RunOne();
+    ScaleRequest s;
+    s.replicas = 1;
+    ASSERT_TRUE(a.Scale("a_one", s).ok());
+    ASSERT_TRUE(a.Delete("a_two", true).ok());
+  }  // killed with both operations persisted but not carried out
+  Fleet b = w.Make();
+  ASSERT_FALSE(b.Start());
+  EXPECT_EQ(b.Get("a_one", false).value().state, State::kChanging);
+  EXPECT_EQ(b.Get("a_two", false).value().state, State::kDeleting);
+  while (b.RunOne()) {
+  }
+  Tenant one = b.Get("a_one", false).value();
+  EXPECT_EQ(one.state, State::kRunning);
+  EXPECT_EQ(one.op.state, "done");
+  EXPECT_EQ(one.members.size(), 2u);
+  EXPECT_TRUE(w.engine.Find("suma-a_one-replica1"));
+  EXPECT_EQ(b.Get("a_two", false).error().code, Code::kNotFound);
+  EXPECT_FALSE(w.engine.Find("suma-a_two-primary"));
+  EXPECT_EQ(w.engine.volumes.count("suma-a_two-primary-data"), 0u);
+  EXPECT_EQ(w.control.records.count("a_two"), 0u);
+}
+
 TEST(Fleet, RecordRoundTripsThroughJson) {
   Tenant t;
   t.name = "a_b";
