@@ -152,6 +152,7 @@ Res<Created> Fleet::Create(const CreateRequest& req) {
   if (it != tenants_.end()) {
     const Tenant& cur = it->second;
     bool retry = cur.state == State::kFailed && !cur.Busy() && cur.members.empty();
+    if (retry && reconciling_.count(name)) return err::Busy(name, "reconcile", "-");
     if (!retry) {
       if (cur.spec == req.spec && cur.state != State::kDeleting) return Created{cur, ""};
       if (cur.Busy()) return err::Busy(name, cur.op.kind, cur.op.id);

@@ -12,6 +12,17 @@ using namespace detail;
 
 // ---- reconciliation ---------------------------------------------------------
 
+namespace {
+bool FailedCreate(const Tenant& t) {
+  return t.state == State::kFailed && t.op.kind == "create" && t.op.state == "failed";
+}
+bool IsMemberName(const std::string& tenant, const std::string& name) {
+  for (int i = 0; i <= kMaxReplicas; ++i)
+    if (name == ContainerName(tenant, i)) return true;
+  return false;
+}
+}  // namespace
+
 void Fleet::Reconcile() {
   std::vector<ContainerInfo> all;
   EngineError e = engine_.ListContainers("suma.tenant", &all);
@@ -27,7 +38,8 @@ void Fleet::Reconcile() {
       auto it = tenants_.find(lbl->second);
       bool known = false;
       if (it != tenants_.end()) {
-        if (it->second.Busy()) known = true;  // its operation may not have saved the id yet
+        // Its operation may not have saved the id yet; a failed create's leftovers are removed below.
+        if (it->second.Busy() || (FailedCreate(it->second) && IsMemberName(it->first, c.name))) known = true;
         for (const auto& m : it->second.members)
           known = known || m.container == c.id || ContainerName(it->first, m.index) == c.name;
       }
@@ -65,11 +77,17 @@ void Fleet::Reconcile() {
   }
   for (auto& t : idle) {
     if (t.state == State::kFailed) {
-      if (t.op.kind == "create" && t.op.state == "failed" && !t.members.empty() && RemoveMade(&t)) {
+      if (FailedCreate(t) && !t.members.empty() && RemoveMade(&t)) {
         t.reason = t.op.error;
         Commit(&t);
         Event(t, "cleaned");
       }
+      // A create request still in flight in the engine when the fleet died
+      // can finish after the rollback: its container has the tenant's name.
+      for (const auto& c : all)
+        if (FailedCreate(t) && t.members.empty() && IsMemberName(t.name, c.name) &&
+            engine_.RemoveContainer(c.id).ok())
+          Event(t, "cleaned");
       std::lock_guard<std::mutex> l(mu_);
       reconciling_.erase(t.name);
       continue;

@@ -562,6 +562,28 @@ TEST(Fleet, InterruptedScaleAndDeleteAreResumedOnRestart) {
   EXPECT_EQ(w.control.records.count("a_two"), 0u);
 }
 
+TEST(Fleet, ContainerFinishedByTheEngineAfterARollbackIsRemovedByReconciliation) {
+  World w;
+  Fleet f = w.Make();
+  w.servers.never_ready = true;
+  ASSERT_TRUE(f.Create(Req()).ok());
+  f.RunOne();  // failed and rolled back
+  ASSERT_EQ(f.Get("agent.zy_test", false).value().state, State::kFailed);
+  // The engine completes a create the dead fleet had sent, after the rollback.
+  std::string id;
+  ContainerSpec late;
+  late.name = "suma-agent.zy_test-primary";
+  late.labels = {{"suma.tenant", "agent.zy_test"}, {"suma.fleet", "1"}};
+  ASSERT_TRUE(w.engine.CreateContainer(late, &id).ok());
+  w.engine.AddForeign("not-ours", "agent.zy_test");  // same label, other name: left alone
+  f.Reconcile();
+  EXPECT_FALSE(w.engine.Find("suma-agent.zy_test-primary"));
+  EXPECT_TRUE(w.engine.Find("not-ours"));
+  ASSERT_EQ(f.Metrics().unmanaged.size(), 1u);
+  EXPECT_EQ(f.Metrics().unmanaged[0].name, "not-ours");
+  EXPECT_EQ(w.control.EventsOf("agent.zy_test").back(), "cleaned");
+}
+
 TEST(Fleet, RecordRoundTripsThroughJson) {
   Tenant t;
   t.name = "a_b";
