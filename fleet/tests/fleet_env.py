@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 from redis_server import RedisServer, free_port, poll  # noqa: E402
 
 BUILD = os.environ.get("SUMA_BUILD_DIR", os.path.join(ROOT, "build"))
-FLEET_BIN = os.path.join(BUILD, "fleet", "suma-fleet")
+FLEET_BIN = os.environ.get("SUMA_FLEET_BIN", os.path.join(BUILD, "fleet", "suma-fleet"))
 IMAGE = "suma-apollo-redis:fleet-test"
 
 CONTAINERS_CONF = """[containers]
