@@ -59,6 +59,7 @@ def test_dpkg_records_the_package_and_its_files(installed):
         assert dep in depends, depends
     files = run(*installed["dpkg"], "-L", PKG, env=installed["env"]).split()
     for f in ("/usr/lib/redis/modules/sumavlib.so", "/usr/bin/suma-agent", "/usr/bin/suma-console",
+              "/usr/bin/suma-fleet",
               "/usr/share/doc/suma-apollo-redis/README.md",
               "/usr/share/doc/suma-apollo-redis/docs/commands.md"):
         assert f in files, f

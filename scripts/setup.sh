@@ -12,6 +12,9 @@ if [ "${1:-}" = "--tests" ]; then
   lists+=(scripts/deps-test.txt)
   shift
 fi
+# A line is a package name, optionally followed by "cmd:NAME": the package is
+# then needed only when no NAME command is installed (by it or by another
+# package that ships the same program, e.g. another vendor's kubectl).
 mapfile -t pkgs < <(cat "${lists[@]}" | grep -vE '^\s*(#|$)')
 # Installed, or provided by an installed package (NodeSource's nodejs
 # provides, and conflicts with, Debian's npm).
@@ -21,7 +24,9 @@ installed() {
     cut -d'|' -f2 | tr ',' '\n' | sed 's/ *(.*//; s/^ *//' | grep -x "$1" >/dev/null
 }
 missing=()
-for p in "${pkgs[@]}"; do
+for line in "${pkgs[@]}"; do
+  read -r p cmd <<<"$line"
+  if [[ "${cmd:-}" == cmd:* ]] && command -v "${cmd#cmd:}" >/dev/null 2>&1; then continue; fi
   installed "$p" || missing+=("$p")
 done
 if ((${#missing[@]})); then

@@ -14,13 +14,12 @@ import sys
 import time
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from suma_testing.ctest import skip_script
 from console_support import ROOT, Console, RedisServer, wait_until  # noqa: E402
 from fake_fleet import FakeFleet  # noqa: E402
 from run_browser_test import need, npm_ci  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SKIP = 77
 TOKEN = "browser-fleet-token"
 
 
@@ -44,9 +43,9 @@ def seed(fleet):
 def main():
     for tool in ("/usr/bin/chromium", "node", "npm"):
         if not need(tool):
-            print("SKIPPED: %s is not installed (scripts/setup.sh installs chromium, nodejs, npm)" % tool)
-            return SKIP
-    work = os.path.join(os.environ.get("SUMA_BUILD_DIR", os.path.join(ROOT, "build-console")),
+            return skip_script("%s is not installed (scripts/setup.sh installs chromium, nodejs, npm)"
+                               % tool)
+    work = os.path.join(os.environ.get("SUMA_BUILD_DIR", os.path.join(ROOT, "build")),
                         "console-tenants-browser")
     npm_ci(work)
     shutil.copy(os.path.join(HERE, "tenants_browser_test.cjs"), work)

@@ -30,8 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import render  # noqa: E402
+import render  # noqa: E402  (pytest puts this file's folder on sys.path)
 
 KUBECTL = os.environ.get("KUBECTL") or shutil.which("kubectl")
 needs_kubectl = pytest.mark.skipif(not KUBECTL, reason="kubectl not installed (Debian: kubernetes-client, "
@@ -344,11 +343,7 @@ def test_rendered_redis_args_and_sentinel_config_run_on_real_redis(kube, tmp_pat
     the Sentinel config the init container writes starts a Sentinel that monitors the
     primary (with its password) and finds the replica by its announced host name. Only
     the DNS names are swapped for localhost and free ports; the scripts run as rendered."""
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests", "support"))
-    try:  # the shared test support: a package, or (older layout) flat modules
-        from suma_testing import RedisServer, free_port, wait_until as poll
-    except ImportError:
-        from redis_server import RedisServer, free_port, poll
+    from suma_testing import RedisServer, free_port, wait_until as poll
     import redis
 
     pw = "Zq7-sentinel-test-password"

@@ -21,8 +21,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-from redis_server import RedisServer, free_port, poll  # noqa: E402
+from suma_testing import RedisServer, free_port, wait_until as poll  # noqa: E402
 
 BUILD = os.environ.get("SUMA_BUILD_DIR", os.path.join(ROOT, "build"))
 FLEET_BIN = os.environ.get("SUMA_FLEET_BIN", os.path.join(BUILD, "fleet", "suma-fleet"))
