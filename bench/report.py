@@ -450,8 +450,14 @@ def main():
                 w(line)
     w("```\n")
     os.makedirs(os.path.join(a.out, "img"), exist_ok=True)
-    with open(os.path.join(a.out, "benchmarks.md"), "w") as f:
-        f.write("\n".join(out))
+    md = os.path.join(a.out, "benchmarks.md")
+    # Sections other scripts write (bench/image_startup.py) stay as they are.
+    kept = []
+    if os.path.exists(md):
+        with open(md) as f:
+            kept = re.findall(r"<!-- kept-section:begin [\w-]+ -->.*?<!-- kept-section:end [\w-]+ -->\n", f.read(), re.S)
+    with open(md, "w") as f:
+        f.write("\n".join(out) + "".join("\n" + k for k in kept))
 
     # ---------------------------------------------------------------- plot
     dat = os.path.join(a.results, "plot.dat")
