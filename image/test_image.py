@@ -420,12 +420,21 @@ def test_logs_on_stdout_and_in_a_mounted_log_directory_rotated_by_size(engine, i
         shutil.rmtree(logs, ignore_errors=True)
 
 
-def test_runs_as_a_given_user_too(engine, image):
-    c = run(engine, seed_env(), "--user", "10001:10001").wait_ready()
+def test_runs_as_a_given_user_too_with_the_password_from_a_mounted_file(engine, image):
+    secret = tempfile.mkdtemp(prefix="suma-secret-")
+    with open(os.path.join(secret, "password"), "w") as f:
+        f.write(PW + "\n")
+    os.chmod(os.path.join(secret, "password"), 0o644)
+    env = seed_env(SUMA_PASSWORD_FILE="/run/secrets/suma_password")
+    env.pop("SUMA_PASSWORD")
+    c = run(engine, env, "--user", "10001:10001",
+            "-v", os.path.join(secret, "password") + ":/run/secrets/suma_password:ro").wait_ready()
     try:
         assert "uid 10001" in c.logs()
+        assert c.redis().execute_command("sumavlib.suma_try_leader", GROUP + "_master", "10.0.0.1:1") == 1
     finally:
         engine("rm", "-f", "-v", "-t", "5", c.name, check=False)
+        shutil.rmtree(secret, ignore_errors=True)
 
 
 def test_replica_container_follows_its_primary(engine, image):
