@@ -297,6 +297,23 @@ def test_health_check_users_and_read_only_root(engine, server):
     assert out.returncode == 1 and "unhealthy" in out.stdout, out.stdout + out.stderr
 
 
+def test_health_check_wants_the_module_not_just_redis(engine, image):
+    # The same image's redis-server without the module: answering PING is not enough.
+    c = run(engine, seed_env(), "--entrypoint", "/redis-server",
+            redis_args=["--port", "8090", "--requirepass", PW, "--save", "", "--appendonly", "no",
+                        "--enable-module-command", "yes"])
+    try:
+        r = redis.Redis(host="127.0.0.1", port=c.resp, password=PW, socket_timeout=2)
+        wait_for(lambda: r.ping(), 20, "the plain redis-server")
+        out = engine("exec", c.name, "/entrypoint", "health", check=False)
+        assert out.returncode == 1 and "sumavlib is not loaded" in out.stdout, out.stdout + out.stderr
+        r.execute_command("MODULE", "LOAD", "/sumavlib.so", "tenant", "agent.zy", "test")
+        out = engine("exec", c.name, "/entrypoint", "health", check=False)
+        assert out.returncode == 0 and "healthy: sumavlib loaded" in out.stdout, out.stdout + out.stderr
+    finally:
+        engine("rm", "-f", "-v", "-t", "2", c.name, check=False)
+
+
 def test_memory_limit_gives_maxmemory_and_noeviction(engine, image):
     c = run(engine, seed_env(), "--memory", "256m").wait_ready()
     try:
