@@ -3,8 +3,8 @@
 # gzip archive that `docker load` / `podman load` take.
 #   image/build-image.sh build [BUILD_DIR] [TAG]
 #   image/build-image.sh save  [BUILD_DIR] [TAG] [ARCHIVE]
-# BUILD_DIR (default build/) is a CMake build tree with the image's parts
-# built (`cmake --build BUILD_DIR --target image` does both). TAG defaults to
+# BUILD_DIR (default build/) is a CMake build tree; the image's parts are
+# built there first (`cmake --build BUILD_DIR --target image` does both). TAG defaults to
 # suma-apollo-redis:latest, ARCHIVE to BUILD_DIR/image/suma-apollo-redis.tar.gz.
 # PODMAN (default "podman --storage-driver vfs") picks the podman command,
 # e.g. with --root/--runroot for a private image store.
@@ -15,7 +15,10 @@ ROOT=$(dirname "$HERE")
 cmd=${1:-build}
 case "$cmd" in
   build | save) shift || true ;;
-  *) echo "usage: $0 build|save [BUILD_DIR] [TAG] [ARCHIVE]" >&2; exit 64 ;;
+  # The older form, image/build-image.sh BUILD_DIR [TAG], still builds.
+  *) if [ -d "$cmd" ]; then cmd=build; else
+       echo "usage: $0 build|save [BUILD_DIR] [TAG] [ARCHIVE]" >&2; exit 64
+     fi ;;
 esac
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
 TAG=${2:-suma-apollo-redis:latest}
@@ -32,6 +35,11 @@ if [ "$cmd" = save ]; then
   mv "$ARCHIVE.tmp" "$ARCHIVE"
   echo "build-image: saved $TAG to $ARCHIVE ($(stat -c %s "$ARCHIVE") bytes, gzip)"
   exit 0
+fi
+
+# The parts, brought up to date unless the caller is that build (the `image` target).
+if [ -z "${SUMA_IMAGE_PARTS_BUILT:-}" ] && [ -f "$BUILD/CMakeCache.txt" ]; then
+  cmake --build "$BUILD" -j2 --target sumavlib-image suma-console-image suma-entrypoint suma-sdstub >/dev/null
 fi
 
 STAGE=$BUILD/image/stage
