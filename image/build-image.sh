@@ -72,7 +72,7 @@ done
 # The server user (uid/gid 10001, named after the seed's /home/admin).
 mkdir -p "$ROOTFS/proc" "$ROOTFS/dev" "$ROOTFS/sys" "$ROOTFS/tmp" "$ROOTFS/etc"
 chmod 1777 "$ROOTFS/tmp"
-printf 'root:x:0:0:root:/:/entrypoint\nadmin:x:10001:10001:suma:/home/admin:/entrypoint\n' >"$ROOTFS/etc/passwd"
+printf 'root:x:0:0:root:/:/sbin/nologin\nadmin:x:10001:10001:suma:/home/admin:/sbin/nologin\n' >"$ROOTFS/etc/passwd"
 printf 'root:x:0:\nadmin:x:10001:\n' >"$ROOTFS/etc/group"
 
 version=$(sed -nE 's/^project\([^)]*VERSION ([0-9.]+).*/\1/p' "$ROOT/CMakeLists.txt")
