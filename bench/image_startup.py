@@ -255,6 +255,10 @@ def main():
     a = ap.parse_args()
     if a.runs < 1 or a.runs > 200:
         sys.exit("--runs: 1..200")
+    missing = [t for t in ("podman", "runc") if not shutil.which(t)]
+    if missing:
+        print("image_startup: %s not installed (scripts/deps-test.txt)" % " and ".join(missing))
+        sys.exit(1 if os.environ.get("CI", "").lower() in ("1", "true", "yes") else 77)
     podman = Podman()
     try:
         sizes = build_images(podman, os.path.abspath(a.build))
