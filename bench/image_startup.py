@@ -71,10 +71,13 @@ def ping(port, password=None):
         return False
 
 
-def until_pong(port, password, t0, limit_s=30):
+def until_pong(port, password, t0, limit_s=30, proc=None):
+    """Seconds from t0 to the first PONG; proc (the `podman run`) failing ends the wait."""
     while time.monotonic() - t0 < limit_s:
         if ping(port, password):
             return time.monotonic() - t0
+        if proc is not None and proc.poll() not in (None, 0):
+            raise RuntimeError("podman run exited with %d" % proc.returncode)
         time.sleep(0.001)
     raise RuntimeError("no PONG on %d within %d s" % (port, limit_s))
 
@@ -140,15 +143,20 @@ def run_container(podman, image, env, password):
         env = dict(env, APOLLO_PORT=str(port))
     for k, v in env.items():
         args += ["-e", "%s=%s" % (k, v)]
+    err = tempfile.TemporaryFile()
     t0 = time.monotonic()
-    p = subprocess.Popen(podman.cmd + args + [image], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         env=podman.env)
+    p = subprocess.Popen(podman.cmd + args + [image], stdout=subprocess.DEVNULL, stderr=err, env=podman.env)
+    p.stderr = err
     try:
-        took = until_pong(port, password, t0)
+        return until_pong(port, password, t0, proc=p)
+    except RuntimeError as e:
+        err.seek(0)
+        logs = podman("logs", name, check=False)
+        raise RuntimeError("%s\npodman run: %s\ncontainer log:\n%s%s" % (
+            e, err.read().decode(errors="replace")[-2000:], logs.stdout[-2000:], logs.stderr[-2000:]))
     finally:
         p.wait()
         podman("rm", "-f", "-v", "-t", "0", name, check=False)
-    return took
 
 
 def phases(podman, image, env, password):
