@@ -267,6 +267,7 @@ def main():
     if missing:
         print("image_startup: %s not installed (scripts/deps-test.txt)" % " and ".join(missing))
         sys.exit(1 if os.environ.get("CI", "").lower() in ("1", "true", "yes") else 77)
+    load_start = " ".join(open("/proc/loadavg").read().split()[:3])
     podman = Podman()
     try:
         sizes = build_images(podman, os.path.abspath(a.build))
@@ -303,11 +304,10 @@ def main():
                  pct(res["ours"], .99) / pct(res["plain process"], .99)))
         print("target p99 < 300 ms: %s" % ("met" if pct(res["ours"], .99) < 0.3 else "MISSED"))
         if a.write:
-            load = open("/proc/loadavg").read().split()[:3]
             stamp = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
             rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
                                  text=True).stdout.strip()
-            machine = (stamp, "commit %s, %d cores, load average %s at start" % (rev, os.cpu_count(), " ".join(load)))
+            machine = (stamp, "commit %s, %d cores, load average %s at start" % (rev, os.cpu_count(), load_start))
             write_section(a.write, section(res, sizes, a.runs, machine))
             print("wrote the %s section of %s" % (SECTION, a.write))
     finally:
