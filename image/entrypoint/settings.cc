@@ -1,7 +1,9 @@
 #include "settings.h"
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -48,6 +50,36 @@ std::string Quote(const std::string& s) {
     }
   }
   return out + "\"";
+}
+
+// Digits with an optional unit, as redis.conf writes memory sizes (1gb, 512mb, 1048576).
+bool MemorySize(const std::string& s) {
+  size_t digits = s.find_first_not_of("0123456789");
+  if (digits == 0 || s.empty()) return false;
+  if (digits == std::string::npos) return true;
+  std::string unit = s.substr(digits);
+  for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* u : {"b", "k", "kb", "m", "mb", "g", "gb"})
+    if (unit == u) return true;
+  return false;
+}
+
+// An IPv4/IPv6 address, or a host name (letters, digits, '-', '.'), but
+// never something that only looks like an IPv4 address (10.0.0.300).
+bool HostOrAddress(const std::string& s) {
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1) return true;
+  if (s.empty() || s.size() > 253 || s.find_first_not_of("0123456789.") == std::string::npos) return false;
+  return s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") ==
+         std::string::npos;
+}
+
+bool ParseCount(const std::string& s, uint64_t lo, uint64_t hi, uint64_t* out) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) return false;
+  uint64_t v = std::stoull(s);
+  if (v < lo || v > hi) return false;
+  *out = v;
+  return true;
 }
 
 bool IsDir(const std::string& p) {
@@ -100,11 +132,12 @@ bool LoadSettings(const Env& env, const std::vector<std::string>& args, Settings
   }
 
   s->local_ip = Get(env, "LOCAL_IP");
-  if (!s->local_ip.empty() && !PlainToken(s->local_ip)) return *err = "invalid LOCAL_IP", false;
+  if (!s->local_ip.empty() && !HostOrAddress(s->local_ip))
+    return *err = "invalid LOCAL_IP \"" + s->local_ip + "\": an IPv4/IPv6 address or a host name", false;
   s->apollo_port = Get(env, "APOLLO_PORT");
   int ignored = 0;
   if (!s->apollo_port.empty() && !ParsePort(s->apollo_port, &ignored))
-    return *err = "invalid APOLLO_PORT", false;
+    return *err = "invalid APOLLO_PORT \"" + s->apollo_port + "\": a port number 1-65535", false;
   s->container_type = Get(env, "CONTAINER_TYPE", "master");
   if (s->container_type == "replica" || s->container_type == "slave") {
     s->primary = Get(env, "SUMA_PRIMARY");
@@ -116,7 +149,20 @@ bool LoadSettings(const Env& env, const std::vector<std::string>& args, Settings
   }
 
   std::string data = Get(env, "SUMA_DATA_DIR", "/data");
+  if (!PlainToken(data)) return *err = "invalid SUMA_DATA_DIR", false;
   if (IsDir(data)) s->data_dir = data;
+  s->maxmemory = Get(env, "SUMA_MAXMEMORY");
+  if (!s->maxmemory.empty() && !MemorySize(s->maxmemory))
+    return *err = "invalid SUMA_MAXMEMORY \"" + s->maxmemory + "\": bytes, or a size like 512mb or 2gb", false;
+  std::string logs = Get(env, "SUMA_LOG_DIR", "/home/admin/logs");
+  if (IsDir(logs)) s->log_dir = logs;
+  uint64_t n = 0;
+  if (!ParseCount(Get(env, "SUMA_LOG_MAX_BYTES", "10485760"), 1024, uint64_t{1} << 40, &n))
+    return *err = "invalid SUMA_LOG_MAX_BYTES: a size in bytes, at least 1024", false;
+  s->log_max_bytes = n;
+  if (!ParseCount(Get(env, "SUMA_LOG_FILES", "5"), 1, 100, &n))
+    return *err = "invalid SUMA_LOG_FILES: 1 to 100 old files to keep", false;
+  s->log_files = static_cast<int>(n);
   s->redis_extra = args;
   return true;
 }
@@ -140,6 +186,8 @@ std::string RedisConfig(const Settings& s) {
   } else {
     c << "dir /\nappendonly no\nsave \"\"\n";
   }
+  if (!s.maxmemory.empty()) c << "maxmemory " << s.maxmemory << "\n";
+  c << "maxmemory-policy noeviction\n";
   if (!s.local_ip.empty()) c << "replica-announce-ip " << s.local_ip << "\n";
   if (!s.apollo_port.empty()) c << "replica-announce-port " << s.apollo_port << "\n";
   if (!s.primary.empty()) {

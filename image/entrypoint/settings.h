@@ -15,10 +15,17 @@
 //   SUMA_CONSOLE_PASSWORD  a separate console login password (default: the Redis password)
 //   SUMA_METRICS_TOKEN  if set, /metrics wants "Authorization: Bearer <token>"
 //   SUMA_NO_TENANT=1    run without a tenant lock (otherwise the tenant is required)
-//   SUMA_DATA_DIR       default /data: when it exists, persist there (AOF + RDB)
+//   SUMA_DATA_DIR       default /data (the image's VOLUME): when it exists, persist there (AOF + RDB)
+//   SUMA_MAXMEMORY      Redis maxmemory (e.g. 512mb); default 3/4 of the container's memory
+//                       limit (--memory), none without a limit; policy always noeviction
+//   SUMA_LOG_DIR        default /home/admin/logs: when it is a directory (mounted), redis.log
+//                       and console.log are also written there
+//   SUMA_LOG_MAX_BYTES, SUMA_LOG_FILES  rotate a log file at this size (default 10485760),
+//                       keeping this many old ones (default 5)
 // Extra entrypoint arguments are passed to redis-server as options (--maxmemory 1gb).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -36,6 +43,10 @@ struct Settings {
   std::string owner, business;
   std::string local_ip, apollo_port, container_type = "master", primary;
   std::string data_dir;  // empty: no persistence
+  std::string maxmemory;  // empty: no maxmemory line (main fills it from the cgroup limit)
+  std::string log_dir;    // empty: logs on stdout only
+  uint64_t log_max_bytes = 10 << 20;
+  int log_files = 5;
   std::vector<std::string> redis_extra;
 };
 
