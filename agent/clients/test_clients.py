@@ -27,7 +27,8 @@ def test_python_redis(server, r):
 
     assert r.execute_command("sumavlib.suma_diamond_publish", ch, "k", "v1", "IFEPOCH", epoch) == 1
     assert r.execute_command("sumavlib.suma_diamond_cas", ch, "k", 0, "nope") == 0
-    assert r.execute_command("sumavlib.suma_diamond_get", ch, "k")[:2] == ["v1", 1]
+    value, version = r.execute_command("sumavlib.suma_diamond_get", ch, "k")[:2]
+    assert value == "v1" and version > epoch  # fencing values only grow
     try:
         r.execute_command("sumavlib.suma_leader_check", g, epoch + 1)
         raise AssertionError("stale epoch accepted")
@@ -42,12 +43,16 @@ def test_python_redis(server, r):
         if m["type"] == "message":
             pushed.append(json.loads(m["data"]))
     logged = [json.loads(e) for e in r.execute_command("sumavlib.suma_events", ch, 0)]
-    # The channel and the log carry the same events.
+    # The channel and the log carry the same events; seqs are contiguous.
     assert [e["seq"] for e in pushed] == [e["seq"] for e in logged]
+    seqs = [e["seq"] for e in logged]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    assert [e["version"] for e in logged if e["type"] == "diamond"] == [version]
     assert logged[-1]["data"] == {"n": 1} and logged[-1]["group"] == g
 
     tid = r.execute_command("sumavlib.suma_ci_task", ch, "PUSH", '{"t":1}')
-    assert r.execute_command("sumavlib.suma_ci_task", ch, "CLAIM", vip)[1:] == ['{"t":1}', 1]
+    assert tid > version
+    assert r.execute_command("sumavlib.suma_ci_task", ch, "CLAIM", vip) == [tid, '{"t":1}', 1]
     assert r.execute_command("sumavlib.suma_ci_task", ch, "ACK", tid, vip) == 1
     assert r.execute_command("sumavlib.suma_vip_leave", g, vip) == 1
     assert r.execute_command("sumavlib.suma_leader_info", g)[1] is None
@@ -79,11 +84,16 @@ def test_redis_cli(server):
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     # try_leader, keep_alive (a follower gets the leader), publish, get
-    assert lines[:6] == ["1", "10.0.0.7:9001", "1", "port: 8080", "1", lines[5]]
+    # lines[4] is the version, lines[5] the publish time
+    assert lines[:6] == ["1", "10.0.0.7:9001", "1", "port: 8080", lines[4], lines[5]]
     assert lines[6] == "1"                       # kill
     assert lines[7] == "10.0.0.7:9001"           # the drained vip left the list
     assert lines[8] == "1"                       # message
     events = [json.loads(l) for l in lines[9:-1]]
     assert [e["type"] for e in events] == ["online", "leader", "online", "diamond", "kill", "message"]
     assert events[-1]["data"] == {"hello": "cli"}
+    seqs = [e["seq"] for e in events]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    assert str(events[3]["version"]) == lines[4]
+    assert events[1]["epoch"] < events[3]["version"]  # the election came first
     assert lines[-1] == "1"                      # leave

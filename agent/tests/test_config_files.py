@@ -6,6 +6,18 @@ import shutil
 from agentlib import CHANNEL, lines, recorder
 
 
+def version_of(r, key):
+    """The version the server holds for key (versions are large and only grow)."""
+    return r.execute_command("sumavlib.suma_diamond_get", CHANNEL, key)[1]
+
+
+def delete_version(r, key):
+    """The version a delete got: the newest history entry, with no value."""
+    version, _ts, value = r.execute_command("sumavlib.suma_diamond_history", CHANNEL, key, 1)[0]
+    assert value is None
+    return version
+
+
 def test_config_file_written_and_hook_run(server, r, agents, tmp_path):
     hook, out = recorder(str(tmp_path), "reload", ["SUMA_KEY", "SUMA_VERSION", "SUMA_DELETED"])
     a = agents(server, args=["--on-config", hook])
@@ -15,16 +27,20 @@ def test_config_file_written_and_hook_run(server, r, agents, tmp_path):
     pub("app.conf", "threads=4\n")
     path = os.path.join(a.config_dir, "app.conf")
     a.wait("file written", lambda: os.path.exists(path) and open(path).read() == "threads=4\n")
-    a.wait("hook ran", lambda: "SUMA_KEY=app.conf SUMA_VERSION=1 SUMA_DELETED=0" in lines(out))
+    v1 = version_of(r, "app.conf")
+    a.wait("hook ran", lambda: "SUMA_KEY=app.conf SUMA_VERSION=%d SUMA_DELETED=0" % v1 in lines(out))
 
     pub("app.conf", "threads=8\n")
-    a.wait("hook for v2", lambda: "SUMA_KEY=app.conf SUMA_VERSION=2 SUMA_DELETED=0" in lines(out))
+    v2 = version_of(r, "app.conf")
+    assert v2 > v1
+    a.wait("hook for v2", lambda: "SUMA_KEY=app.conf SUMA_VERSION=%d SUMA_DELETED=0" % v2 in lines(out))
     assert open(path).read() == "threads=8\n"
 
     # Too large to travel in the event: the agent reads it with diamond_get.
     big = "x" * 10000
     pub("big", big)
-    a.wait("big value", lambda: "SUMA_KEY=big SUMA_VERSION=1 SUMA_DELETED=0" in lines(out))
+    vbig = version_of(r, "big")
+    a.wait("big value", lambda: "SUMA_KEY=big SUMA_VERSION=%d SUMA_DELETED=0" % vbig in lines(out))
     assert open(os.path.join(a.config_dir, "big")).read() == big
 
     # A key that is not a safe file name is percent-encoded.
@@ -36,7 +52,9 @@ def test_config_file_written_and_hook_run(server, r, agents, tmp_path):
     assert sorted(names) == sorted(["app.conf", "big", "%2E.%2Fetc%2Fpasswd"])
 
     assert r.execute_command("sumavlib.suma_diamond_delete", CHANNEL, "app.conf") == 1
-    a.wait("delete hook", lambda: "SUMA_KEY=app.conf SUMA_VERSION=3 SUMA_DELETED=1" in lines(out))
+    v3 = delete_version(r, "app.conf")
+    assert v3 > v2
+    a.wait("delete hook", lambda: "SUMA_KEY=app.conf SUMA_VERSION=%d SUMA_DELETED=1" % v3 in lines(out))
     assert not os.path.exists(path)
     # No temp files are left behind and every change ran the hook exactly once.
     assert not [n for n in os.listdir(a.config_dir) if n.startswith(".tmp")]
@@ -50,7 +68,8 @@ def test_existing_configs_are_synced_on_first_start(server, r, agents, tmp_path)
     hook, out = recorder(str(tmp_path), "reload", ["SUMA_KEY", "SUMA_VERSION"])
     msg_hook, msg_out = recorder(str(tmp_path), "msg", ["SUMA_PAYLOAD"])
     a = agents(server, args=["--on-config", hook, "--on-message", msg_hook])
-    a.wait("synced", lambda: lines(out) == ["SUMA_KEY=db.url SUMA_VERSION=2"])
+    v2 = version_of(r, "db.url")
+    a.wait("synced", lambda: lines(out) == ["SUMA_KEY=db.url SUMA_VERSION=%d" % v2])
     # Broadcasts from before the agent's first start are not replayed ...
     r.execute_command("sumavlib.suma_message_publish", CHANNEL, '{"new": 1}')
     # ... later ones are, with the JSON payload.
@@ -71,6 +90,7 @@ def test_failed_write_in_a_resync_is_not_applied_and_is_retried(server, r, agent
     stops root too) leaves the position where it was; once the path is free
     the agent retries on its own and the hook runs once."""
     r.execute_command("sumavlib.suma_diamond_publish", CHANNEL, "blocked", "v1")
+    v1 = version_of(r, "blocked")
     hook, out = recorder(str(tmp_path), "reload", ["SUMA_KEY", "SUMA_VERSION", "SUMA_DELETED"])
     a = agents(server, args=["--on-config", hook], start=False)
     blocker = os.path.join(a.config_dir, "blocked")
@@ -83,10 +103,10 @@ def test_failed_write_in_a_resync_is_not_applied_and_is_retried(server, r, agent
 
     shutil.rmtree(blocker)
     head = int(r.hget("agent.zy_test:meta", "seq"))
-    a.wait("retried", lambda: lines(out) == ["SUMA_KEY=blocked SUMA_VERSION=1 SUMA_DELETED=0"])
+    a.wait("retried", lambda: lines(out) == ["SUMA_KEY=blocked SUMA_VERSION=%d SUMA_DELETED=0" % v1])
     assert open(blocker).read() == "v1"
     a.wait("position saved", lambda: a.status()["applied_seq"] == head)
-    assert "key blocked 1" in _state(a)
+    assert "key blocked %d" % v1 in _state(a)
 
 
 def test_failed_delete_is_not_applied_and_is_retried(server, r, agents, tmp_path):
@@ -94,18 +114,21 @@ def test_failed_delete_is_not_applied_and_is_retried(server, r, agents, tmp_path
     a = agents(server, args=["--on-config", hook])
     a.wait("connected", lambda: a.status().get("connected"))
     r.execute_command("sumavlib.suma_diamond_publish", CHANNEL, "k", "v1")
+    v1 = version_of(r, "k")
     path = os.path.join(a.config_dir, "k")
-    a.wait("written", lambda: lines(out) == ["SUMA_KEY=k SUMA_VERSION=1 SUMA_DELETED=0"])
+    a.wait("written", lambda: lines(out) == ["SUMA_KEY=k SUMA_VERSION=%d SUMA_DELETED=0" % v1])
     before = a.status()["applied_seq"]
     os.remove(path)
     os.makedirs(os.path.join(path, "inside"))  # unlink fails with EISDIR, even for root
     r.execute_command("sumavlib.suma_diamond_delete", CHANNEL, "k")
+    v2 = delete_version(r, "k")
+    assert v2 > v1
     a.wait("delete failed", lambda: "config.delete_failed" in a.log())
     assert a.status()["applied_seq"] == before
-    assert "key k 1" in _state(a)
+    assert "key k %d" % v1 in _state(a)
     assert len(lines(out)) == 1
 
     shutil.rmtree(path)
-    a.wait("retried", lambda: lines(out)[-1:] == ["SUMA_KEY=k SUMA_VERSION=2 SUMA_DELETED=1"])
-    a.wait("applied", lambda: a.status()["applied_seq"] == before + 1)
-    assert "key k 2" in _state(a) and len(lines(out)) == 2
+    a.wait("retried", lambda: lines(out)[-1:] == ["SUMA_KEY=k SUMA_VERSION=%d SUMA_DELETED=1" % v2])
+    a.wait("applied", lambda: a.status()["applied_seq"] == before + 1)  # seqs are contiguous
+    assert "key k %d" % v2 in _state(a) and len(lines(out)) == 2

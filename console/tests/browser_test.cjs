@@ -115,29 +115,38 @@ async function confirm(page, expectText, shotName) {
     await page.locator(`#events li[data-type="kill"]`).first().waitFor();  // via the live feed
     await shot(page, 'drained');
 
-    // 4. Publish a new version of a config, with confirmation.
+    // 4. Publish a new version of a config, with confirmation. Versions are the
+    // server's (large, increasing), so each is read back from it.
+    const v1 = redis('sumavlib.suma_diamond_get', GROUP, 'db.url')[1];
+    assert.equal(await page.getAttribute('#configs tr[data-key="db.url"]', 'data-version'), String(v1));
     await page.click('#configs tr[data-key="db.url"] button.action-edit');
     assert.equal(await page.inputValue('#publish-key'), 'db.url');
     await page.fill('#publish-value', 'mysql://db-2:3306/app');
     await page.click('#publish-submit');
     await confirm(page, /Publish db\.url/, 'confirm-publish');
-    await timed('publish_to_page_ms', () => page.locator('#configs tr[data-key="db.url"][data-version="2"]').waitFor());
+    await timed('publish_to_page_ms', () => page.locator(`#configs tr[data-key="db.url"]:not([data-version="${v1}"])`).waitFor());
     let got = redis('sumavlib.suma_diamond_get', GROUP, 'db.url');
-    assert.deepEqual(got.slice(0, 2), ['mysql://db-2:3306/app', 2]);
+    const v2 = got[1];
+    assert.ok(v2 > v1, `version ${v2} after ${v1}`);
+    assert.deepEqual(got.slice(0, 2), ['mysql://db-2:3306/app', v2]);
+    assert.equal(await page.getAttribute('#configs tr[data-key="db.url"]', 'data-version'), String(v2));
     assert.equal(await page.textContent('#configs tr[data-key="db.url"] pre'), 'mysql://db-2:3306/app');
     await page.locator('#events li[data-type="diamond"]').first().waitFor();
     await shot(page, 'published');
 
-    // 5. Roll back to version 1 from the history.
+    // 5. Roll back to the first version from the history.
     await page.click('#configs tr[data-key="db.url"] button.action-history');
-    await page.locator('#history-table tr[data-version="1"]').waitFor();
+    await page.locator(`#history-table tr[data-version="${v1}"]`).waitFor();
     await shot(page, 'history', false);
-    await page.click('#history-table tr[data-version="1"] button.action-rollback');
-    await confirm(page, /Roll db\.url back to v1/);
-    await page.locator('#configs tr[data-key="db.url"][data-version="3"]').waitFor();
+    await page.click(`#history-table tr[data-version="${v1}"] button.action-rollback`);
+    await confirm(page, new RegExp(`Roll db\\.url back to v${v1}\\?`));
+    await page.locator(`#configs tr[data-key="db.url"]:not([data-version="${v1}"]):not([data-version="${v2}"])`).waitFor();
     got = redis('sumavlib.suma_diamond_get', GROUP, 'db.url');
-    const v1 = redis('sumavlib.suma_diamond_history', GROUP, 'db.url').find((h) => h[0] === 1);
-    assert.deepEqual(got.slice(0, 2), [v1[2], 3]);
+    const v3 = got[1];
+    assert.ok(v3 > v2, `version ${v3} after ${v2}`);
+    const first = redis('sumavlib.suma_diamond_history', GROUP, 'db.url').find((h) => h[0] === v1);
+    assert.deepEqual(got.slice(0, 2), [first[2], v3]);
+    assert.equal(await page.getAttribute('#configs tr[data-key="db.url"]', 'data-version'), String(v3));
 
     // 6. Restore the drained host.
     await page.click(`#hosts tr[data-vip="${victim}"] button.action-restore`);

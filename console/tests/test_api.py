@@ -116,17 +116,27 @@ def test_posts_need_the_console_header(http, r):
     assert r.execute_command(CMD + "suma_vip_drained", G) == []
 
 
+def leader_epoch(r, group=G):
+    info = r.execute_command(CMD + "suma_leader_info", group)
+    return info[info.index("epoch") + 1]
+
+
+def config_version(r, key, group=G):
+    return r.execute_command(CMD + "suma_diamond_get", group, key)[1]
+
+
 def test_groups_and_snapshot(http, r):
     seed(r)
     seed(r, "{agent.zy_other}")
     assert http.get("/api/groups").json()["groups"] == [G, "{agent.zy_other}"] or \
         sorted(http.get("/api/groups").json()["groups"]) == sorted([G, "{agent.zy_other}"])
     s = http.get("/api/group?g=" + G).json()
-    assert s["leader"]["vip"] == "10.0.0.7:9001" and s["leader"]["epoch"] == 1
+    assert s["leader"]["vip"] == "10.0.0.7:9001" and s["leader"]["epoch"] == leader_epoch(r)
     hosts = {h["vip"]: h for h in s["hosts"]}
     assert set(hosts) == {"10.0.0.7:9001", "10.0.0.8:9001"}
     assert hosts["10.0.0.7:9001"]["leader"] and not hosts["10.0.0.8:9001"]["leader"]
-    assert s["configs"] == [{"key": "db.url", "version": 1, "ts_ms": s["configs"][0]["ts_ms"],
+    assert s["configs"] == [{"key": "db.url", "version": config_version(r, "db.url"),
+                             "ts_ms": s["configs"][0]["ts_ms"],
                              "value": "mysql://a", "truncated": False}]
     assert s["tasks"]["queued"] == 1 and s["tasks"]["pending"][0]["payload"] == '{"job":1}'
     assert [e["type"] for e in s["events"]][:2] == ["online", "leader"]
@@ -179,21 +189,29 @@ def test_drain_and_restore(http, r):
 
 def test_publish_cas_and_rollback(http, r):
     seed(r)
-    assert http.post("/api/publish", {"g": G, "key": "db.url", "value": "mysql://b",
-                                      "expected_version": 1}).json() == {"ok": True, "version": 2}
+    v1 = config_version(r, "db.url")
+    ok = http.post("/api/publish", {"g": G, "key": "db.url", "value": "mysql://b",
+                                    "expected_version": v1}).json()
+    v2 = ok["version"]
+    assert ok == {"ok": True, "version": v2} and v2 > v1
     stale = http.post("/api/publish", {"g": G, "key": "db.url", "value": "mysql://c",
-                                       "expected_version": 1})
+                                       "expected_version": v1})
     assert stale.status == 409
-    assert r.execute_command(CMD + "suma_diamond_get", G, "db.url")[:2] == ["mysql://b", 2]
-    assert http.post("/api/publish", {"g": G, "key": "new.key", "value": "x"}).json()["version"] == 1
-    rb = http.post("/api/rollback", {"g": G, "key": "db.url", "version": 1})
-    assert rb.json() == {"ok": True, "version": 3}
-    assert r.execute_command(CMD + "suma_diamond_get", G, "db.url")[:2] == ["mysql://a", 3]
+    assert r.execute_command(CMD + "suma_diamond_get", G, "db.url")[:2] == ["mysql://b", v2]
+    new = http.post("/api/publish", {"g": G, "key": "new.key", "value": "x"}).json()["version"]
+    assert new == config_version(r, "new.key") and new > v2
+    rb = http.post("/api/rollback", {"g": G, "key": "db.url", "version": v1})
+    v3 = rb.json()["version"]
+    assert rb.json() == {"ok": True, "version": v3} and v3 > new
+    assert r.execute_command(CMD + "suma_diamond_get", G, "db.url")[:2] == ["mysql://a", v3]
     hist = http.get("/api/config/history?g=%s&key=db.url" % G).json()
-    assert [(h["version"], h["value"]) for h in hist] == [(3, "mysql://a"), (2, "mysql://b"), (1, "mysql://a")]
-    assert http.post("/api/rollback", {"g": G, "key": "db.url", "version": 99}).status == 404
+    assert [(h["version"], h["value"]) for h in hist] == [(v3, "mysql://a"), (v2, "mysql://b"), (v1, "mysql://a")]
+    never = v3 + 1  # a version db.url never had
+    assert http.post("/api/rollback", {"g": G, "key": "db.url", "version": never}).status == 404
     r.execute_command(CMD + "suma_diamond_delete", G, "new.key")
-    assert http.post("/api/rollback", {"g": G, "key": "new.key", "version": 2}).status == 400
+    deleted = r.execute_command(CMD + "suma_diamond_history", G, "new.key")[0][0]
+    assert deleted > new  # the delete is a version of its own, with no value
+    assert http.post("/api/rollback", {"g": G, "key": "new.key", "version": deleted}).status == 400
 
 
 def test_binary_config_value_keeps_the_api_valid_json(http, r):
@@ -242,19 +260,20 @@ def session_cookie(http):
 
 
 def test_sse_feed_backlog_live_and_resume(console, http, r):
-    seed(r)  # events 1..5
+    seed(r)  # five events, seqs s0 .. s0+4
+    s0 = json.loads(r.execute_command(CMD + "suma_events", G, 0)[0])["seq"]
     s = open_sse(console, session_cookie(http), G)
     try:
         sse = SseReader(s)
-        assert [e["seq"] for e in sse.events(5)] == [1, 2, 3, 4, 5]
+        assert [e["seq"] for e in sse.events(5)] == [s0 + i for i in range(5)]
         http.post("/api/drain", {"g": G, "vip": "10.0.0.8:9001"})
         evs = sse.events(6)
-        assert [(e["seq"], e["type"], e.get("vip")) for e in evs][5:] == [(6, "kill", "10.0.0.8:9001")]
+        assert [(e["seq"], e["type"], e.get("vip")) for e in evs][5:] == [(s0 + 5, "kill", "10.0.0.8:9001")]
     finally:
         s.close()
-    s = open_sse(console, session_cookie(http), G, last_id=4)
+    s = open_sse(console, session_cookie(http), G, last_id=s0 + 3)
     try:
-        assert [e["seq"] for e in SseReader(s).events(2)] == [5, 6]
+        assert [e["seq"] for e in SseReader(s).events(2)] == [s0 + 4, s0 + 5]
     finally:
         s.close()
     assert Http(console.url).get("/api/events?g=" + G).status == 401
@@ -269,9 +288,11 @@ def test_metrics_per_group_module_and_commands(console, http, r):
     assert metric(m, "suma_group_live_hosts", group=G) == 2
     assert metric(m, "suma_group_routable_hosts", group=G) == 1
     assert metric(m, "suma_group_drained_hosts", group=G) == 1
-    assert metric(m, "suma_group_leader_epoch", group=G) == 1
+    assert metric(m, "suma_group_leader_epoch", group=G) == leader_epoch(r)
     assert metric(m, "suma_group_leader_present", group=G) == 1
-    assert metric(m, "suma_group_events_total", group=G) == 6
+    log = [json.loads(e)["seq"] for e in r.execute_command(CMD + "suma_events", G, 0)]
+    assert log == list(range(log[0], log[0] + 6))  # seed's five and the kill, contiguous
+    assert metric(m, "suma_group_events_total", group=G) == log[-1]  # the group's event seq
     assert metric(m, "suma_group_tasks_queued", group=G) == 1
     assert metric(m, "suma_module_heartbeats_total") >= 2
     assert metric(m, "suma_module_elections_total") == 1
@@ -341,7 +362,7 @@ def test_redis_password_stays_on_the_server():
             bodies = [h.get(p).body for p in ("/", "/app.js", "/api/me", "/api/groups",
                                                "/api/group?g=" + G, "/metrics", "/healthz")]
             assert all(b"redis-pw-123" not in b for b in bodies)
-            assert h.get("/api/group?g=" + G).json()["leader"]["epoch"] == 1
+            assert h.get("/api/group?g=" + G).json()["leader"]["epoch"] == leader_epoch(rc)
         finally:
             c.stop()
     finally:
@@ -419,7 +440,7 @@ def test_browsing_a_replica(redis_srv):
             h = Http(c.url)
             h.login()
             s = h.get("/api/group?g=" + G).json()
-            assert s["leader"]["epoch"] == 1 and len(s["hosts"]) == 2
+            assert s["leader"]["epoch"] == leader_epoch(primary) and len(s["hosts"]) == 2
             assert "error" not in s["tasks"], s["tasks"]
             assert s["tasks"]["queued"] == 1 and s["tasks"]["claimed"] == 0
             assert s["tasks"]["pending"][0]["payload"] == '{"job":1}'

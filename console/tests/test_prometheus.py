@@ -95,7 +95,9 @@ def test_series_arrive_in_prometheus(stack):
     r.execute_command(CMD + "suma_keep_alive", G + "_master", "10.0.0.8:9001")
     wait_until(lambda: prom.value('suma_group_live_hosts{group="%s"}' % G) == 2, timeout=30,
                what="live hosts in prometheus")
-    assert prom.value('suma_group_leader_epoch{group="%s"}' % G) == 1
+    info = r.execute_command(CMD + "suma_leader_info", G)
+    epoch = info[info.index("epoch") + 1]
+    assert prom.value('suma_group_leader_epoch{group="%s"}' % G) == epoch  # every digit kept
 
     # One is drained through the console.
     h = Http(console.url)
@@ -112,7 +114,10 @@ def test_series_arrive_in_prometheus(stack):
                timeout=30, what="publish counted in prometheus")
     wait_until(lambda: prom.value('suma_group_tasks_queued{group="%s"}' % G) == 1, timeout=30,
                what="queue depth in prometheus")
-    assert prom.value('suma_group_events_total{group="%s"}' % G) >= 5
+    seqs = [json.loads(e)["seq"] for e in r.execute_command(CMD + "suma_events", G, 0)]
+    assert len(seqs) >= 5 and seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    wait_until(lambda: prom.value('suma_group_events_total{group="%s"}' % G) == seqs[-1], timeout=30,
+               what="the group's event seq in prometheus")
     assert prom.value('suma_group_events_observed_total{group="%s",type="kill"}' % G) == 1
     assert prom.value('suma_group_evictions_total{group="%s"}' % G) == 0
     assert prom.value("suma_module_heartbeats_total") >= 2

@@ -36,19 +36,25 @@ async function main() {
 
   // Config center, with the leader's epoch as a fence.
   assert.equal(await call('sumavlib.suma_diamond_publish', channel, 'db.url', 'pg://a', 'IFEPOCH', epoch), 1);
-  assert.equal(await call('sumavlib.suma_diamond_cas', channel, 'db.url', 1, 'pg://b'), 1);
+  const [, first] = await call('sumavlib.suma_diamond_get', channel, 'db.url');
+  assert.ok(first > epoch, 'fencing values only grow');
+  assert.equal(await call('sumavlib.suma_diamond_cas', channel, 'db.url', first, 'pg://b'), 1);
   const [value, version] = await call('sumavlib.suma_diamond_get', channel, 'db.url');
   assert.equal(value, 'pg://b');
-  assert.equal(version, 2);
+  assert.ok(version > first);
 
   // Broadcast and catch-up from the event log.
   assert.equal(await call('sumavlib.suma_message_publish', channel, '{"deploy":"v2"}'), 1);
   const log = (await call('sumavlib.suma_events', channel, 0)).map((e) => JSON.parse(e));
   const message = log.find((e) => e.type === 'message');
   assert.deepEqual(message.data, { deploy: 'v2' });
+  // Seqs are contiguous; the log carries the versions the server replied.
+  assert.deepEqual(log.map((e) => e.seq), log.map((_, i) => log[0].seq + i));
+  assert.deepEqual(log.filter((e) => e.type === 'diamond').map((e) => e.version), [first, version]);
 
   // Tasks: push, claim, ack.
   const id = await call('sumavlib.suma_ci_task', channel, 'PUSH', '{"job":1}');
+  assert.ok(id > version);
   const [claimed, payload, attempt] = await call('sumavlib.suma_ci_task', channel, 'CLAIM', vip);
   assert.equal(claimed, id);
   assert.equal(payload, '{"job":1}');

@@ -50,10 +50,11 @@ void EventPump::OnConnected() {
   Check();
 }
 
-// Our last applied event must still be in the log (or have been trimmed by
-// newer ones, which catch-up sees). If the log ends before it, or holds a
-// different event under its seq (another ts), the server lost data since we
-// read it and its seqs and versions started over.
+// Our last applied event must still be in the log. If the log ends before
+// it, holds a different event under its seq (another ts), or starts after it,
+// the server lost data since we read it (its new seqs start above ours) or
+// trimmed past it; versions cannot tell the two apart, so files are compared
+// by content.
 void EventPump::Check() {
   state_ = State::kChecking;
   client_.Events(cfg_.group, applied_seq_ - 1, 1, [this](const Result<std::vector<std::string>>& r) {
@@ -63,8 +64,7 @@ void EventPump::Check() {
       return;
     }
     auto front = r->empty() ? std::nullopt : EventView::Parse(r->front());
-    bool same = !r->empty() && (!front || front->seq() != applied_seq_ || applied_ts_ == 0 ||
-                                front->ts() == applied_ts_);
+    bool same = !r->empty() && (!front || HoldsApplied(*front));
     if (!same) {
       Log(Level::Warn, "events.server_behind").Kv("applied_seq", static_cast<long long>(applied_seq_));
       versions_before_loss_ = files_.versions();
@@ -103,14 +103,42 @@ void EventPump::Pump() {
     if (r->empty()) return FinishBatch(false);
     auto first = EventView::Parse(r->front());
     int64_t first_seq = first ? first->seq() : -1;
-    if (first_seq > applied_seq_ + 1) {
-      Log(Level::Warn, "events.trimmed")
-          .Kv("applied_seq", static_cast<long long>(applied_seq_))
-          .Kv("first_seq", static_cast<long long>(first_seq));
-      state_ = State::kResyncDue;
-      return Resync();
+    auto batch = std::make_shared<std::vector<std::string>>(*r);
+    if (first_seq > applied_seq_ + 1) return CheckGap(batch, first_seq);
+    ReadBatch(batch, 0);
+  });
+}
+
+bool EventPump::HoldsApplied(const EventView& front) const {
+  return front.seq() == applied_seq_ && (applied_ts_ == 0 || front.ts() == applied_ts_);
+}
+
+// Seqs jump (the server restarted, loaded its data or was promoted), and a
+// trimmed log also leaves a gap. The log is trimmed from its oldest end, so
+// while our last event is still in it nothing after it is missing and the
+// batch is applied; otherwise events were lost and only a resync helps.
+void EventPump::CheckGap(std::shared_ptr<std::vector<std::string>> batch, int64_t first_seq) {
+  auto trimmed = [this, first_seq] {
+    Log(Level::Warn, "events.trimmed")
+        .Kv("applied_seq", static_cast<long long>(applied_seq_))
+        .Kv("first_seq", static_cast<long long>(first_seq));
+    state_ = State::kResyncDue;
+    Resync();
+  };
+  if (applied_seq_ == 0) return trimmed();
+  client_.Events(cfg_.group, applied_seq_ - 1, 1,
+                 [this, batch, first_seq, trimmed](const Result<std::vector<std::string>>& r) {
+    if (!r.ok()) {
+      Log(Level::Warn, "events.read_failed").Kv("error", r.error());
+      state_ = State::kIdle;
+      return ScheduleRetry();
     }
-    ReadBatch(std::make_shared<std::vector<std::string>>(*r), 0);
+    auto front = r->empty() ? std::nullopt : EventView::Parse(r->front());
+    if (!front || !HoldsApplied(*front)) return trimmed();
+    Log(Level::Info, "events.seq_jump")
+        .Kv("applied_seq", static_cast<long long>(applied_seq_))
+        .Kv("first_seq", static_cast<long long>(first_seq));
+    ReadBatch(batch, 0);
   });
 }
 

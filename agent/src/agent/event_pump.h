@@ -7,12 +7,17 @@
 // after every applied change; a diamond event whose version is not above the
 // recorded one is skipped, which makes replays after a crash harmless.
 //
+// Seqs are contiguous within one server run but jump upwards when the server
+// restarts, loads its data or is promoted. A gap (first seq > applied + 1)
+// while our last event is still in the log is such a jump: catch-up goes on.
+//
 // Resync (a full read of the group's configs) replaces catch-up when:
 // - there is no state (first start): start from the head, do not replay old
 //   broadcasts;
-// - the log was trimmed past our position (first seq > applied + 1);
-// - the server no longer has our last event (it lost its data): versions
-//   restarted, so files are compared by content instead.
+// - the log was trimmed past our position (a gap, and our last event is gone);
+// - after a reconnect the server no longer has our last event (it lost its
+//   data, or trimmed past it while we were away): versions never repeat, so
+//   they cannot tell an unchanged file, and files are compared by content.
 //
 // Contract: an event (or a resync) counts as applied only after every file
 // it changes was written or removed. A failure stops there, is logged, and
@@ -34,6 +39,10 @@
 struct event_base;
 struct event;
 
+namespace suma {
+class EventView;
+}
+
 namespace suma::agent {
 
 // What the pump hands on: events other than config changes.
@@ -52,7 +61,8 @@ class EventPump {
   // The one state of catch-up. Transitions:
   //   Idle --push--> Reading --batch done--> Idle (or Reading again)
   //   Reading --push--> ReadingAgain --batch done--> Reading
-  //   (re)connect --> Checking --same log--> Reading | --server lost data--> ResyncDueLost
+  //   (re)connect --> Checking --same log--> Reading | --our last event gone--> ResyncDueLost
+  //   Reading --gap, our last event still logged (seq jump)--> Reading
   //   Reading --log trimmed--> ResyncDue
   //   ResyncDue(Lost) --next pump--> Resyncing(Lost) --done--> Reading | --failed--> ResyncDue(Lost)
   enum class State {
@@ -61,7 +71,7 @@ class EventPump {
     kReading,        // a catch-up round is in flight
     kReadingAgain,   // ... and a push came in meanwhile: read again when it ends
     kResyncDue,      // no state, or the log cannot bridge the gap
-    kResyncDueLost,  // the server lost data: resync comparing files by content
+    kResyncDueLost,  // our last event is gone (data loss, or trimmed while away): by content
     kResyncing,      // a resync is in flight
     kResyncingLost,
   };
@@ -84,6 +94,8 @@ class EventPump {
  private:
   void Pump();
   void Check();
+  void CheckGap(std::shared_ptr<std::vector<std::string>> batch, int64_t first_seq);
+  bool HoldsApplied(const EventView& front) const;  // front is our last applied event
   void ReadBatch(std::shared_ptr<std::vector<std::string>> events, size_t i);
   void FinishBatch(bool more);
   void AbortRound();

@@ -19,7 +19,7 @@ void EventPump::Resync() {
   state_ = lost ? State::kResyncingLost : State::kResyncing;
   Log(Level::Info, "config.resync")
       .Kv("reason", files_.saved_seq() == 0 && applied_seq_ == 0 && !lost ? "first start"
-                    : lost                                                 ? "server lost data"
+                    : lost                                                 ? "last event gone"
                                                                            : "log trimmed");
   SkipToHead(applied_seq_, 0, [this, lost](bool ok, int64_t head, int64_t head_ts) {
     if (!ok) return ResyncFailed();
@@ -106,8 +106,8 @@ void EventPump::SyncKeys(std::vector<std::string> keys, size_t i, bool by_conten
       return ResyncFailed();
     }
     if (*r && (*r)->version > files_.version(key)) {
-      // After a server data loss versions restarted: an unchanged file only
-      // needs its new version recorded, not a reload.
+      // When our last event was gone the new version says nothing about the
+      // content: an unchanged file only needs it recorded, not a reload.
       bool quiet = by_content && files_.Holds(key, (*r)->value);
       if (!files_.Apply(key, (*r)->value, (*r)->version, quiet)) return ResyncFailed();
     }
