@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/leader.h"
+#include "core/series.h"
 #include "fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -47,12 +48,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (s.lease_until > (int64_t{1} << 52) || s.lease_until < -(int64_t{1} << 52)) return 0;
 
   std::string_view holder = s.Current(now);
-  suma::LeaderDecision d = suma::TryLeader(s, vip, now, lease);
+  auto decided = suma::TryLeader(s, vip, now, lease);
+  // Refused only when a new term has no epoch left below 2^53 (core/series.h).
+  if (!decided.ok()) {
+    FUZZ_CHECK(holder.empty() && epoch >= (int64_t{1} << 53) - 1);
+    return 0;
+  }
+  const suma::LeaderDecision& d = *decided;
   if (!holder.empty() && holder != vip) {
     FUZZ_CHECK(!d.leader);
   } else {
     FUZZ_CHECK(d.leader && d.next.vip == vip && d.next.lease_until == now + lease);
-    FUZZ_CHECK(d.next.epoch == (holder.empty() ? epoch + 1 : epoch));
+    // A new term's epoch is above the last one and at or above the time floor.
+    if (holder.empty())
+      FUZZ_CHECK(d.next.epoch > epoch && d.next.epoch >= suma::TimeFloor(now));
+    else
+      FUZZ_CHECK(d.next.epoch == epoch);
     FUZZ_CHECK(d.new_term == holder.empty());
     if (!vip.empty()) {
       FUZZ_CHECK(suma::EpochIsCurrent(d.next, d.next.epoch, now));

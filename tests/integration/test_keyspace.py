@@ -13,7 +13,7 @@ import time
 import pytest
 import redis
 
-from conftest import Raw, RespError, cmd, poll
+from conftest import Raw, RespError, cmd, wait_until
 
 TTL = 800  # host-ttl-ms: the start-up grace and every eviction take about this long
 ARGS = ["host-ttl-ms", str(TTL)]
@@ -74,7 +74,7 @@ class Untouched:
         def gone():
             self.beat()
             return cmd(self.r, "suma_vip_info", self.m, SILENT)[1] == "unknown"
-        poll(gone, timeout=timeout, what="eviction of the silent host in the untouched group",
+        wait_until(gone, timeout=timeout, what="eviction of the silent host in the untouched group",
              on_fail=self.s.log_tail)
         off = self.ev.wait(lambda e: e["type"] == "offline" and e["vip"] == SILENT,
                            what="offline event of the silent host")
@@ -152,7 +152,7 @@ def damage_hosts_unlink(r, b):
 
 def damage_hosts_pexpire(r, b):
     assert r.pexpire(G + ":hosts", 30) == 1
-    poll(lambda: not r.exists(G + ":hosts"), what=":hosts to expire")
+    wait_until(lambda: not r.exists(G + ":hosts"), what=":hosts to expire")
 
 
 def damage_hosts_rename(r, b):
@@ -317,7 +317,7 @@ def test_arriving_hosts_key_is_tracked_after_grace(make_server, subscribe, how):
     # Past the start-up grace, SILENT's last heartbeat half a TTL before its
     # key arrives: without the arrival grace it would go at last_seen + TTL,
     # with it not before arrival + TTL.
-    poll(lambda: info_grace(r) == 0, what="start-up grace to end")
+    wait_until(lambda: info_grace(r) == 0, what="start-up grace to end")
     cmd(r, "suma_keep_alive", src + "_master", SILENT)
     if how == "rename-over-tracked":
         cmd(r, "suma_keep_alive", dst + "_master", "10.8.0.1:1")  # replaced by the RENAME
@@ -328,7 +328,7 @@ def test_arriving_hosts_key_is_tracked_after_grace(make_server, subscribe, how):
         b.restore(dst + ":hosts", 0, dump)
     else:
         r.rename(src + ":hosts", dst + ":hosts")
-    poll(lambda: cmd(r, "suma_vip_info", dst + "_master", SILENT)[1] == "unknown",
+    wait_until(lambda: cmd(r, "suma_vip_info", dst + "_master", SILENT)[1] == "unknown",
          timeout=15, what="eviction in the arrived group", on_fail=s.log_tail)
     off = ev.wait(lambda e: e["type"] == "offline" and e["vip"] == SILENT)
     assert off["reason"] == "expired" and off["group"] == dst
@@ -548,7 +548,7 @@ def test_injected_write_failures_change_nothing(make_server, subscribe):
                     if m["data"] == "marker-%d" % marker:
                         return True
                     got.append(m["data"])
-            poll(seen, what="marker %d" % marker)
+            wait_until(seen, what="marker %d" % marker)
         return got
 
     published_since()
@@ -629,7 +629,7 @@ def test_odd_scores_in_hosts(make_server, subscribe):
         cmd(r, "suma_keep_alive", GM, A)
         ctl.beat()
         return r.zscore(hosts, S) is None
-    poll(s_gone, timeout=15, what="eviction of S next to odd scores", on_fail=s.log_tail)
+    wait_until(s_gone, timeout=15, what="eviction of S next to odd scores", on_fail=s.log_tail)
     ev.wait(lambda e: e["type"] == "offline" and e["vip"] == S)
     ctl.assert_silent_host_evicted()
     # +inf never expires: still there, listed as live; -inf is hidden and
@@ -686,7 +686,7 @@ def test_garbage_in_meta(make_server, subscribe, field, value):
         cmd(r, "suma_keep_alive", GM, B)
         ctl.beat()
         return r.zscore(G + ":hosts", S) is None
-    poll(s_gone, timeout=15, what="eviction of S with garbage in :meta", on_fail=s.log_tail)
+    wait_until(s_gone, timeout=15, what="eviction of S with garbage in :meta", on_fail=s.log_tail)
     ev.wait(lambda e: e["type"] == "offline" and e["vip"] == S)
     ctl.assert_silent_host_evicted()
     seqs = [e["seq"] for e in ev.events]
