@@ -8,6 +8,7 @@ from scenario import Scenario, fresh_group
 
 
 def assert_moved(cluster, slot, src, dst, out):
+    cluster.assert_no_crash()
     assert "BUSYKEY" not in out, out[-3000:]
     assert cluster.slot_owner(slot) is dst, "slot %d still on %s:\n%s" % (slot, src.addr,
                                                                          out[-3000:])

@@ -35,12 +35,12 @@ class _Counter(logging.Handler):
     def __init__(self):
         super().__init__(level=logging.DEBUG)
         self.counts = collections.Counter()
-        self.lock = threading.Lock()
+        self.counts_lock = threading.Lock()  # Handler.lock is logging's own
 
     def emit(self, record):
         msg = record.getMessage()
         if record.levelno >= logging.ERROR:
-            with self.lock:
+            with self.counts_lock:
                 self.counts[msg.replace("<class '", "").replace("'>", "").split(".")[-1]] += 1
 
 
@@ -52,12 +52,12 @@ _log.propagate = False
 
 
 def client_redirections():
-    with _HANDLER.lock:
+    with _HANDLER.counts_lock:
         return dict(_HANDLER.counts)
 
 
 def reset_client_redirections():
-    with _HANDLER.lock:
+    with _HANDLER.counts_lock:
         _HANDLER.counts.clear()
 
 
@@ -288,7 +288,8 @@ class Workload:
         d = dict(zip(info[::2], info[1::2]))
         if epochs and int(d["epoch"]) < epochs[-1]:
             problems.append("epoch went back: server %s < granted %d" % (d["epoch"], epochs[-1]))
-        seen = {json.loads(e["data"])["n"] for e in self.events.values()
+        seen = {(e["data"] if isinstance(e["data"], dict) else json.loads(e["data"]))["n"]
+                for e in self.events.values()
                 if e["type"] == "message" and e.get("group") == self.group}
         lost = self.messages - seen
         if lost and presence:
@@ -299,7 +300,7 @@ class Workload:
             problems.append("event seqs have gaps: %d events over %d..%d"
                             % (len(seqs), seqs[0], seqs[-1]))
         pending = {int(t[0]) for t in self.call(rc, "sumavlib.suma_ci_task_info", self.channel,
-                                                "PENDING", 100000)}
+                                                "PENDING", 10000)}
         claimed = {int(t[0]) for t in self.call(rc, "sumavlib.suma_ci_task_info", self.channel,
                                                 "CLAIMED")}
         missing = set(self.task_ids) - self.acked - pending - claimed
