@@ -23,6 +23,8 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ["SUMAVLIB"] = os.path.abspath(os.environ.get(
+    "SUMAVLIB", os.path.join(ROOT, "build", "sumavlib.so")))
 sys.path[:0] = [os.path.join(ROOT, "tests", "support"), os.path.join(ROOT, "tests", "cluster")]
 
 from cluster_support import Cluster, group_in_slot, key_slot  # noqa: E402

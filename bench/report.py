@@ -450,7 +450,18 @@ def main():
                 w(line)
     w("```\n")
     os.makedirs(os.path.join(a.out, "img"), exist_ok=True)
-    with open(os.path.join(a.out, "benchmarks.md"), "w") as f:
+    md = os.path.join(a.out, "benchmarks.md")
+    # Sections other benchmarks write (bench/cluster_reshard.py's
+    # "## Resharding ...") are kept across a rewrite.
+    try:
+        with open(md) as f:
+            old = f.read()
+        keep = old.find("\n## Resharding")
+        if keep >= 0:
+            out.append(old[keep + 1:].rstrip("\n") + "\n")
+    except OSError:
+        pass
+    with open(md, "w") as f:
         f.write("\n".join(out))
 
     # ---------------------------------------------------------------- plot
