@@ -33,6 +33,35 @@ def leader(rc, group):
     return d["vip"], int(d["epoch"])
 
 
+def test_agent_follows_failover(healthy, tmp_path):
+    """A planned failover demotes the agent's primary: its next command gets
+    MOVED, and the agent continues on the promoted replica."""
+    primary = healthy.primaries()[0]
+    group = fresh_group(healthy, primary)
+    channel = group + "_channel"
+    rc = healthy.cluster_client()
+    a = ClusterAgent(tmp_path, group, [n.addr for n in healthy.live()]).start()
+    try:
+        path = os.path.join(a.config_dir, "app.conf")
+        rc.execute_command("sumavlib.suma_diamond_publish", channel, "app.conf", "v1")
+        a.wait("config v1", lambda: os.path.exists(path) and open(path).read() == "v1")
+        a.wait("agent leads", lambda: leader(rc, group)[0] == VIP)
+        _, epoch0 = leader(rc, group)
+        replica = healthy.replica_of(primary)
+        healthy.failover(replica)
+        healthy.wait_stable()
+        rc.execute_command("sumavlib.suma_diamond_publish", channel, "app.conf", "v2")
+        a.wait("config v2", lambda: open(path).read() == "v2")
+        a.wait("health 200", lambda: (a.health() or (0,))[0] == 200)
+        a.wait("agent leads", lambda: leader(rc, group)[0] == VIP)
+        assert leader(rc, group)[1] >= epoch0
+        a.wait("connected to the promoted replica",
+               lambda: "state=connected server=%s" % replica.addr in a.log())
+    finally:
+        assert a.terminate() == 0
+        rc.close()
+
+
 def test_agent_follows_reshard_and_failover(healthy, tmp_path):
     src, dst = healthy.primaries()[:2]
     group = fresh_group(healthy, src)
@@ -69,7 +98,8 @@ def test_agent_follows_reshard_and_failover(healthy, tmp_path):
         a.wait("health 503", lambda: (a.health() or (0,))[0] == 503)
         rc.execute_command("sumavlib.suma_vip_reset", channel, VIP)
         a.wait("health 200", lambda: (a.health() or (0,))[0] == 200)
-        assert "state=connected server=%s" % replica.addr in a.log()
+        a.wait("connected to the promoted replica",
+               lambda: "state=connected server=%s" % replica.addr in a.log())
     finally:
         assert a.terminate() == 0
         rc.close()
