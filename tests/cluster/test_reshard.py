@@ -68,3 +68,20 @@ def test_rebalance_moves_the_group_back(healthy):
         assert p.returncode == 0, p.stdout[-3000:]
         assert_moved(healthy, slot, b, a, p.stdout)
         s.finish()
+
+
+def test_add_node_and_reshard_the_group_to_it(healthy):
+    """`redis-cli --cluster add-node` joins an empty primary; the live group's
+    slot is then resharded onto it."""
+    src = healthy.primaries()[0]
+    group = fresh_group(healthy, src)
+    slot = healthy.lowest_slot(src)
+    new = healthy.add_node()
+    assert new.role() == "master"
+    with Scenario(healthy, group) as s:
+        s.before_operation()
+        p = healthy.reshard(src, new, slots=1)
+        s.after_operation()
+        assert p.returncode == 0, p.stdout[-3000:]
+        assert_moved(healthy, slot, src, new, p.stdout)
+        s.finish()
