@@ -29,7 +29,9 @@
 //   in turn for CLUSTER SLOTS and connects to the primary of
 //   KeySlot(cluster_key). A MOVED reply refreshes the map and reconnects,
 //   and the command is re-sent there once ready (it fails with "ERR command
-//   timeout" if that takes longer than command_timeout_ms); an ASK reply
+//   timeout" if that takes longer than command_timeout_ms); on_lost does not
+//   run for this re-route (on_ready does, once connected to the new owner),
+//   only if the new owner cannot be reached; an ASK reply
 //   runs the command once on the target after ASKING; TRYAGAIN and
 //   CLUSTERDOWN are retried with backoff (up to 10 times). Commands inside
 //   MULTI are not followed: a redirected transaction fails (EXECABORT) and
@@ -206,6 +208,10 @@ class Client {
   SlotMap slots_;
   size_t next_seed_ = 0;
   uint64_t redirects_ = 0;
+  // False once destroyed: delayed retries (TRYAGAIN backoff) check it.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  bool rerouting_ = false;     // the next Fail() follows a MOVED
+  bool lost_pending_ = false;  // on_lost owed if the re-route fails
   struct Parked {
     std::vector<std::string> argv;
     ReplyFn cb;

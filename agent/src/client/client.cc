@@ -58,6 +58,7 @@ Client::Client(event_base* base, ClientOptions options)
 }
 
 Client::~Client() {
+  *alive_ = false;
   on_ready = nullptr;
   on_lost = nullptr;
   on_message = nullptr;
@@ -222,6 +223,7 @@ void Client::ConnectTo(const Endpoint& ep) {
     state_ = State::Ready;
     failures_ = 0;
     last_failure_.clear();
+    lost_pending_ = false;
     Log("state=connected server=" + current_.str());
     FlushParked();
     if (on_ready) on_ready();
@@ -280,8 +282,21 @@ void Client::Fail(const std::string& reason) {
   if ((repeats_ & (repeats_ + 1)) == 0)
     Log("state=disconnected reason=" + Quote(reason) +
         (repeats_ ? " repeated=" + std::to_string(repeats_ + 1) : ""));
+  bool quiet = rerouting_ && was_ready;
+  rerouting_ = false;
+  if (quiet) {
+    // Straight to the new owner, without the reconnect backoff.
+    lost_pending_ = true;
+    state_ = State::Waiting;
+    timeval now{0, 0};
+    evtimer_add(retry_timer_, &now);
+    return;
+  }
   ScheduleRetry();
-  if (was_ready && on_lost) on_lost(reason);
+  if ((was_ready || lost_pending_) && on_lost) {
+    lost_pending_ = false;
+    on_lost(reason);
+  }
 }
 
 // Full jitter: uniform in [min, min(max, min * 2^failures)], so a fleet that
@@ -354,6 +369,8 @@ void Client::Send(std::vector<std::string> argv, ReplyFn cb, bool follow, int tr
       case Redirect::Kind::Moved:
         slots_.Move(to.slot, to.host, to.port);
         parked_.push_back({std::move(argv), cb, std::chrono::steady_clock::now()});
+        // A re-route, not a loss: on_lost only runs if reaching the new owner fails.
+        rerouting_ = true;
         Fail("slot " + std::to_string(to.slot) + " moved to " + to.host + ":" +
              std::to_string(to.port));
         return;
@@ -362,8 +379,8 @@ void Client::Send(std::vector<std::string> argv, ReplyFn cb, bool follow, int tr
       default: {
         // TRYAGAIN (a slot half-migrated) / CLUSTERDOWN (failover): back off.
         int ms = std::min(1000, 20 << std::min(tries, 6));
-        Conn::Defer(base_, [this, argv = std::move(argv), cb, tries]() mutable {
-          Send(std::move(argv), cb, true, tries + 1);
+        Conn::Defer(base_, [this, alive = alive_, argv = std::move(argv), cb, tries]() mutable {
+          if (*alive) Send(std::move(argv), cb, true, tries + 1);
         }, ms);
         return;
       }
@@ -376,23 +393,26 @@ void Client::Send(std::vector<std::string> argv, ReplyFn cb, bool follow, int tr
 void Client::Ask(const Redirect& to, std::vector<std::string> argv, ReplyFn cb, int tries) {
   auto conn = std::make_shared<Conn>(base_);
   uint64_t id = attempt_id_;
-  auto finish = [this, conn, cb](const Reply& r) {
-    Conn::Defer(base_, [conn] { conn->Close(); });
+  auto finish = [base = base_, conn, cb](const Reply& r) {
+    Conn::Defer(base, [conn] { conn->Close(); });
     cb(r);
   };
   conn->Open(
       to.host, to.port,
-      [this, conn, id, argv = std::move(argv), finish, tries](const std::string& err) mutable {
+      [this, alive = alive_, conn, id, argv = std::move(argv), finish,
+       tries](const std::string& err) mutable {
+        if (!*alive) return;
         if (!err.empty() || id != attempt_id_) return finish(Reply::Error("ERR ASK target: " + err));
-        auto send = [this, conn, argv, finish, tries]() {
+        auto send = [this, alive, conn, argv, finish, tries]() {
           conn->Send({"ASKING"}, [](const Reply&) {});
-          conn->Send(argv, [this, argv, finish, tries](const Reply& r) {
+          conn->Send(argv, [this, alive, argv, finish, tries](const Reply& r) {
+            if (!*alive) return;
             Redirect again = ParseRedirect(r);
             if (again.kind == Redirect::Kind::TryAgain && tries < 10) {
               ++redirects_;
               int ms = std::min(1000, 20 << std::min(tries, 6));
-              return Conn::Defer(base_, [this, argv, finish, tries] {
-                Send(argv, finish, true, tries + 1);
+              return Conn::Defer(base_, [this, alive = alive_, argv, finish, tries] {
+                if (*alive) Send(argv, finish, true, tries + 1);
               }, ms);
             }
             finish(r);

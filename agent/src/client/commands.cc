@@ -79,8 +79,10 @@ void Client::TryLeader(const std::string& group, const std::string& vip, int64_t
   Send({Cmd("suma_leader_info"), group}, [](const Reply&) {}, false, 0);
   Send({"EXEC"}, [this, cb, vip](const Reply& r) {
     // A queued command was redirected: the slot moved; find its owner.
-    if (!opt_.cluster.empty() && r.is_error() && r.str.rfind("EXECABORT", 0) == 0)
+    if (!opt_.cluster.empty() && r.is_error() && r.str.rfind("EXECABORT", 0) == 0) {
+      rerouting_ = true;
       Fail("transaction redirected: " + r.str);
+    }
     if (!r.is_array() || r.elements.size() != 2)
       return cb(Outcome<LeaderClaim>::Fail(Unexpected(r)));
     const Reply& took = r.elements[0];
