@@ -57,6 +57,9 @@ def test_agent_follows_failover(healthy, tmp_path):
         assert leader(rc, group)[1] >= epoch0
         a.wait("connected to the promoted replica",
                lambda: "state=connected server=%s" % replica.addr in a.log())
+        # It followed the MOVED from the demoted primary without stepping down.
+        assert "moved to %s" % replica.addr in a.log(), a.log()
+        assert "event=leader.lost" not in a.log(), a.log()
     finally:
         assert a.terminate() == 0
         rc.close()
