@@ -27,7 +27,10 @@
 //   sent while disconnected are lost; catch up with Events().
 // - Cluster mode (options.cluster, seed nodes): each attempt asks the seeds
 //   in turn for CLUSTER SLOTS and connects to the primary of
-//   KeySlot(cluster_key). A MOVED reply refreshes the map and reconnects,
+//   KeySlot(cluster_key): one Client serves the keys of one slot (one
+//   group), as the agent does; use a Client per group otherwise. After a
+//   MOVED of that slot the next attempt connects to the node it named
+//   (asking the seeds again if that fails). A MOVED reply refreshes the map and reconnects,
 //   and the command is re-sent there once ready (it fails with "ERR command
 //   timeout" if that takes longer than command_timeout_ms); on_lost does not
 //   run for this re-route (on_ready does, once connected to the new owner),
@@ -210,6 +213,7 @@ class Client {
   uint64_t redirects_ = 0;
   // False once destroyed: delayed retries (TRYAGAIN backoff) check it.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::optional<Endpoint> moved_to_;  // where a MOVED of cluster_key's slot pointed
   bool rerouting_ = false;     // the next Fail() follows a MOVED
   bool lost_pending_ = false;  // on_lost owed if the re-route fails
   struct Parked {

@@ -102,6 +102,13 @@ void Client::Attempt() {
   ++attempt_id_;
   attempt_started_ = std::chrono::steady_clock::now();
   if (!opt_.cluster.empty()) {
+    // Straight to the node a MOVED named; the next attempt asks the seeds.
+    if (moved_to_) {
+      Endpoint ep = *moved_to_;
+      moved_to_.reset();
+      ConnectTo(ep);
+      return;
+    }
     state_ = State::Resolving;
     ResolveCluster(next_seed_ % opt_.cluster.size(), 0);
     return;
@@ -368,6 +375,7 @@ void Client::Send(std::vector<std::string> argv, ReplyFn cb, bool follow, int tr
     switch (to.kind) {
       case Redirect::Kind::Moved:
         slots_.Move(to.slot, to.host, to.port);
+        if (to.slot == KeySlot(opt_.cluster_key)) moved_to_ = Endpoint{to.host, to.port};
         parked_.push_back({std::move(argv), cb, std::chrono::steady_clock::now()});
         // A re-route, not a loss: on_lost only runs if reaching the new owner fails.
         rerouting_ = true;
