@@ -11,7 +11,7 @@ namespace console {
 
 struct App {
   explicit App(const Options& o)
-      : opt(o), sessions(o.user, o.password, o.session_ttl_s, o.cookie_secure), hub(o.redis) {}
+      : opt(o), sessions(o.user, o.password, o.session_ttl_s, o.cookie_secure), hub(o.cluster.empty() ? o.redis : o.cluster.front()) {}
   Options opt;
   Sessions sessions;
   EventHub hub;

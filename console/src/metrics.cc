@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster.h"
 #include "model.h"
 
 namespace console {
@@ -108,23 +109,46 @@ std::map<std::string, std::string> ParseInfo(const std::string& info) {
   return out;
 }
 
-std::string RenderMetrics(const RedisTarget& target, EventHub& hub) {
+std::string RenderMetrics(const Options& o, EventHub& hub) {
   auto start = std::chrono::steady_clock::now();
   Writer w;
   bool up = true;
   std::vector<GroupRow> rows;
-  std::map<std::string, std::string> module_info, cmdstats;
+  struct Node {
+    std::string label;  // `node="h:p",` on a cluster, "" for the single server
+    bool up = false;
+    std::map<std::string, std::string> module_info, cmdstats;
+  };
+  std::vector<Node> nodes;
+  std::vector<RedisTarget> targets;
   try {
-    RedisConn c = RedisConn::Connect(target);
-    rows = ReadGroups(c);
-    module_info = ParseInfo(c.Command({"INFO", "sumavlib"}).str);
-    cmdstats = ParseInfo(c.Command({"INFO", "commandstats"}).str);
+    targets = Primaries(o);
   } catch (const RedisError& e) {
     std::fprintf(stderr, "suma-console: /metrics: %s\n", e.what());
     up = false;
   }
-  w.Family("suma_up", "gauge", "1 when the console could read Redis during this scrape.");
+  for (const RedisTarget& t : targets) {
+    Node n;
+    if (!o.cluster.empty()) n.label = "node=\"" + Label(NodeName(t)) + "\"";
+    try {
+      RedisConn c = RedisConn::Connect(t);
+      std::vector<GroupRow> mine = ReadGroups(c);
+      rows.insert(rows.end(), mine.begin(), mine.end());
+      n.module_info = ParseInfo(c.Command({"INFO", "sumavlib"}).str);
+      n.cmdstats = ParseInfo(c.Command({"INFO", "commandstats"}).str);
+      n.up = true;
+    } catch (const RedisError& e) {
+      std::fprintf(stderr, "suma-console: /metrics: %s: %s\n", NodeName(t).c_str(), e.what());
+      up = false;
+    }
+    nodes.push_back(std::move(n));
+  }
+  w.Family("suma_up", "gauge", "1 when the console could read Redis (every primary) during this scrape.");
   w.Sample("suma_up", "", up ? 1 : 0);
+  if (!o.cluster.empty()) {
+    w.Family("suma_node_up", "gauge", "1 when the console could read this primary.");
+    for (const Node& n : nodes) w.Sample("suma_node_up", n.label, n.up ? 1 : 0);
+  }
 
   struct G { const char* name; const char* type; const char* help; long long GroupRow::*field; };
   const G gauges[] = {
@@ -164,23 +188,32 @@ std::string RenderMetrics(const RedisTarget& target, EventHub& hub) {
       {"heartbeats", "counter"}, {"elections", "counter"}, {"events", "counter"},
       {"evictions", "counter"}, {"groups_tracked", "gauge"}, {"grace_left_ms", "gauge"}};
   for (const auto& [field, type] : module_fields) {
-    auto it = module_info.find(std::string("sumavlib_") + field);
-    if (it == module_info.end()) continue;
     std::string name = std::string("suma_module_") + field + (std::string(type) == "counter" ? "_total" : "");
-    w.Family(name, type, "INFO sumavlib field.");
-    w.Sample(name, "", std::atof(it->second.c_str()));
+    bool family = false;
+    for (const Node& n : nodes) {
+      auto it = n.module_info.find(std::string("sumavlib_") + field);
+      if (it == n.module_info.end()) continue;
+      if (!family) w.Family(name, type, "INFO sumavlib field.");
+      family = true;
+      w.Sample(name, n.label, std::atof(it->second.c_str()));
+    }
   }
 
   // cmdstat_sumavlib.suma_try_leader:calls=3,usec=40,usec_per_call=13.33,rejected_calls=0,failed_calls=0
+  // Keyed by the sample's labels: [node="h:p",]command="name".
   std::map<std::string, std::map<std::string, double>> per_cmd;
   const std::string prefix = "cmdstat_sumavlib.";
-  for (const auto& [k, v] : cmdstats) {
-    if (k.rfind(prefix, 0) != 0) continue;
-    std::istringstream fields(v);
-    std::string kv;
-    while (std::getline(fields, kv, ',')) {
-      auto eq = kv.find('=');
-      if (eq != std::string::npos) per_cmd[k.substr(prefix.size())][kv.substr(0, eq)] = std::atof(kv.c_str() + eq + 1);
+  for (const Node& n : nodes) {
+    for (const auto& [k, v] : n.cmdstats) {
+      if (k.rfind(prefix, 0) != 0) continue;
+      std::string labels = (n.label.empty() ? "" : n.label + ",") + "command=\"" +
+                           Label(k.substr(prefix.size())) + "\"";
+      std::istringstream fields(v);
+      std::string kv;
+      while (std::getline(fields, kv, ',')) {
+        auto eq = kv.find('=');
+        if (eq != std::string::npos) per_cmd[labels][kv.substr(0, eq)] = std::atof(kv.c_str() + eq + 1);
+      }
     }
   }
   const std::tuple<const char*, const char*, const char*, const char*> cmd_series[] = {
@@ -193,7 +226,7 @@ std::string RenderMetrics(const RedisTarget& target, EventHub& hub) {
     w.Family(name, type, help);
     for (const auto& [cmd, f] : per_cmd) {
       auto it = f.find(field);
-      if (it != f.end()) w.Sample(name, "command=\"" + Label(cmd) + "\"", it->second);
+      if (it != f.end()) w.Sample(name, cmd, it->second);
     }
   }
 

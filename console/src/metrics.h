@@ -24,13 +24,16 @@
 #include <string>
 
 #include "events.h"
+#include "options.h"
 #include "redis.h"
 
 namespace console {
 
 // Renders the exposition. Never throws: a Redis failure yields suma_up 0 and
-// the console's own series.
-std::string RenderMetrics(const RedisTarget& target, EventHub& hub);
+// the console's own series. On a cluster (o.cluster) the group series come
+// from every primary, and the module and command series carry a
+// node="host:port" label per primary, with suma_node_up per primary.
+std::string RenderMetrics(const Options& o, EventHub& hub);
 
 // Parses "name:value" lines of an INFO reply into a map (comments skipped).
 std::map<std::string, std::string> ParseInfo(const std::string& info);

@@ -11,7 +11,8 @@ namespace console {
 namespace {
 
 const char kUsage[] =
-    "usage: suma-console --version | [--listen HOST:PORT] [--redis HOST:PORT] [--redis-user U]\n"
+    "usage: suma-console --version | [--listen HOST:PORT] [--redis HOST:PORT | --cluster H:P,H:P,...]\n"
+    "  [--redis-user U]\n"
     "  [--redis-password PW | --redis-password-file F] [--user U]\n"
     "  [--password PW | --password-file F] [--metrics-token T] [--session-ttl S] [--cookie-secure]\n"
     "  [--fleet URL] [--fleet-token T | --fleet-token-file F]\n"
@@ -26,6 +27,7 @@ const std::map<std::string, Flag>& Flags() {
   static const std::map<std::string, Flag> f = {
       {"--listen", {"SUMA_CONSOLE_LISTEN", false}},
       {"--redis", {"SUMA_REDIS", false}},
+      {"--cluster", {"SUMA_CLUSTER", false}},
       {"--redis-user", {"SUMA_REDIS_USER", false}},
       {"--redis-password", {"SUMA_REDIS_PASSWORD", false}},
       {"--redis-password-file", {"SUMA_REDIS_PASSWORD_FILE", false}},
@@ -113,6 +115,23 @@ bool ParseOptions(int argc, char** argv, Options* o, std::string* err) {
       !ReadSecret(v["--redis-password-file"], &o->redis.password)) {
     *err = "cannot read --redis-password-file";
     return false;
+  }
+  if (v.count("--cluster")) {
+    const std::string& list = v["--cluster"];
+    for (size_t start = 0; start <= list.size();) {
+      size_t comma = list.find(',', start);
+      RedisTarget t = o->redis;
+      std::string item = list.substr(start, comma == std::string::npos ? comma : comma - start);
+      while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+      while (!item.empty() && item.back() == ' ') item.pop_back();
+      if (!SplitHostPort(item, &t.host, &t.port)) {
+        *err = "invalid --cluster entry '" + item + "', expected HOST:PORT,HOST:PORT,...";
+        return false;
+      }
+      o->cluster.push_back(t);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
   }
   if (v.count("--user")) o->user = v["--user"];
   if (v.count("--password")) o->password = v["--password"];

@@ -4,6 +4,7 @@
 //
 //   --listen HOST:PORT          SUMA_CONSOLE_LISTEN         default 127.0.0.1:10082
 //   --redis HOST:PORT           SUMA_REDIS                  default 127.0.0.1:6379
+//   --cluster H:P,H:P,...       SUMA_CLUSTER                Redis Cluster seeds (instead of --redis)
 //   --redis-user NAME           SUMA_REDIS_USER             ACL user (default: none)
 //   --redis-password PW         SUMA_REDIS_PASSWORD
 //   --redis-password-file PATH  SUMA_REDIS_PASSWORD_FILE
@@ -21,6 +22,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "redis.h"
 
@@ -30,6 +32,7 @@ struct Options {
   std::string listen_host = "127.0.0.1";
   int listen_port = 10082;
   RedisTarget redis;
+  std::vector<RedisTarget> cluster;  // --cluster seeds (user, password from --redis-*)
   std::string user = "admin";
   std::string password;
   std::string metrics_token;

@@ -3,8 +3,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <set>
 
 #include "app.h"
+#include "cluster.h"
 #include "core/event_view.h"
 #include "core/group_name.h"
 #include "core/json_text.h"
@@ -114,7 +116,7 @@ void HandleEvents(App& app, const Request& req, Response& res) {
   auto state = std::make_shared<SseState>();
   state->box = app.hub.Subscribe(g);
   try {
-    RedisConn c = RedisConn::Connect(app.opt.redis);
+    RedisConn c = RedisConn::Connect(ForGroup(app.opt, g));
     if (after < 0) after = std::max(0LL, LastSeq(c, g) - 20);
     state->backlog = EventsAfter(c, g, after, 1000);
     state->last_sent = after;
@@ -187,8 +189,11 @@ void InstallRoutes(httplib::Server& svr, App& app) {
     std::string redis = "unchecked";
     if (deep) {
       try {
-        RedisConn c = RedisConn::Connect(app.opt.redis);
-        redis = c.Command({"PING"}).error() ? "down" : "up";
+        redis = "up";
+        for (const RedisTarget& t : Primaries(app.opt)) {
+          RedisConn c = RedisConn::Connect(t);
+          if (c.Command({"PING"}).error()) redis = "down";
+        }
       } catch (const RedisError&) {
         redis = "down";
       }
@@ -206,7 +211,7 @@ void InstallRoutes(httplib::Server& svr, App& app) {
       res.set_content("metrics token required\n", "text/plain");
       return;
     }
-    res.set_content(RenderMetrics(app.opt.redis, app.hub), "text/plain; version=0.0.4; charset=utf-8");
+    res.set_content(RenderMetrics(app.opt, app.hub), "text/plain; version=0.0.4; charset=utf-8");
   });
 
   svr.Post("/login", [&app](const Request& req, Response& res) {
@@ -239,10 +244,15 @@ void InstallRoutes(httplib::Server& svr, App& app) {
   }));
 
   svr.Get("/api/groups", Api(app, false, [&app](const Request&, Response& res) {
-    RedisConn c = RedisConn::Connect(app.opt.redis);
+    // On a cluster each primary holds the groups of its own slots.
+    std::set<std::string> groups;
+    for (const RedisTarget& t : Primaries(app.opt)) {
+      RedisConn c = RedisConn::Connect(t);
+      for (const std::string& g : DiscoverGroups(c)) groups.insert(g);
+    }
     suma::JsonWriter j;
     j.BeginObject().Key("groups").BeginArray();
-    for (const std::string& g : DiscoverGroups(c)) j.Str(g);
+    for (const std::string& g : groups) j.Str(g);
     j.EndArray().EndObject();
     SendJson(res, 200, j.str());
   }));
@@ -250,14 +260,14 @@ void InstallRoutes(httplib::Server& svr, App& app) {
   svr.Get("/api/group", Api(app, false, [&app](const Request& req, Response& res) {
     std::string g;
     if (!GroupParam(req, res, &g)) return;
-    RedisConn c = RedisConn::Connect(app.opt.redis);
+    RedisConn c = RedisConn::Connect(ForGroup(app.opt, g));
     SendJson(res, 200, GroupSnapshotJson(c, g));
   }));
 
   svr.Get("/api/config/history", Api(app, false, [&app](const Request& req, Response& res) {
     std::string g, key;
     if (!GroupParam(req, res, &g) || !Param(req, res, "key", &key)) return;
-    RedisConn c = RedisConn::Connect(app.opt.redis);
+    RedisConn c = RedisConn::Connect(ForGroup(app.opt, g));
     SendJson(res, 200, ConfigHistoryJson(c, g, key));
   }));
 
@@ -266,7 +276,7 @@ void InstallRoutes(httplib::Server& svr, App& app) {
     return Api(app, true, [&app, fn, verb](const Request& req, Response& res) {
       std::string g, vip;
       if (!GroupParam(req, res, &g) || !Param(req, res, "vip", &vip)) return;
-      RedisConn c = RedisConn::Connect(app.opt.redis);
+      RedisConn c = RedisConn::Connect(ForGroup(app.opt, g));
       ActionResult r = fn(c, g, vip);
       std::fprintf(stderr, "suma-console: %s %s %s by %s -> %d\n", verb, g.c_str(), vip.c_str(),
                    app.sessions.user().c_str(), r.http_status);
@@ -283,7 +293,7 @@ void InstallRoutes(httplib::Server& svr, App& app) {
     long long expected = -1;
     if (req.has_param("expected_version") && !IntParam(req, "expected_version", &expected))
       return SendError(res, 400, "invalid expected_version");
-    RedisConn c = RedisConn::Connect(app.opt.redis);
+    RedisConn c = RedisConn::Connect(ForGroup(app.opt, g));
     ActionResult r = Publish(c, g, key, req.get_param_value("value"), expected);
     std::fprintf(stderr, "suma-console: publish %s %s -> %d\n", g.c_str(), key.c_str(), r.http_status);
     SendJson(res, r.http_status, r.json);
@@ -294,7 +304,7 @@ void InstallRoutes(httplib::Server& svr, App& app) {
     long long version = 0;
     if (!GroupParam(req, res, &g) || !Param(req, res, "key", &key)) return;
     if (!IntParam(req, "version", &version)) return SendError(res, 400, "invalid version");
-    RedisConn c = RedisConn::Connect(app.opt.redis);
+    RedisConn c = RedisConn::Connect(ForGroup(app.opt, g));
     ActionResult r = Rollback(c, g, key, version);
     std::fprintf(stderr, "suma-console: rollback %s %s to v%lld -> %d\n", g.c_str(), key.c_str(),
                  version, r.http_status);

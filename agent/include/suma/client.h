@@ -25,6 +25,20 @@
 // - on_ready runs after each successful (re)connect: AUTH done and, when a
 //   channel is set, the subscriber connection subscribed. Pubsub messages
 //   sent while disconnected are lost; catch up with Events().
+// - Cluster mode (options.cluster, seed nodes): each attempt asks the seeds
+//   in turn for CLUSTER SLOTS and connects to the primary of
+//   KeySlot(cluster_key): one Client serves the keys of one slot (one
+//   group), as the agent does; use a Client per group otherwise. After a
+//   MOVED of that slot the next attempt connects to the node it named
+//   (asking the seeds again if that fails). A MOVED reply refreshes the map and reconnects,
+//   and the command is re-sent there once ready (it fails with "ERR command
+//   timeout" if that takes longer than command_timeout_ms); on_lost does not
+//   run for this re-route (on_ready does, once connected to the new owner),
+//   only if the new owner cannot be reached; an ASK reply
+//   runs the command once on the target after ASKING; TRYAGAIN and
+//   CLUSTERDOWN are retried with backoff (up to 10 times). Commands inside
+//   MULTI are not followed: a redirected transaction fails (EXECABORT) and
+//   the map is refreshed. cluster_redirects() counts what was followed.
 // - The Client must outlive neither its event_base nor be destroyed from
 //   inside one of its own callbacks.
 #pragma once
@@ -37,6 +51,7 @@
 #include <string>
 #include <vector>
 
+#include "suma/cluster.h"
 #include "suma/reply.h"
 
 struct event_base;
@@ -57,6 +72,8 @@ struct ClientOptions {
   std::optional<Endpoint> server;       // direct connection, or
   std::vector<Endpoint> sentinels;      // Sentinel discovery of sentinel_master
   std::string sentinel_master;
+  std::vector<Endpoint> cluster;        // Redis Cluster seed nodes, or
+  std::string cluster_key;              // cluster: the key whose slot's primary to use
   std::string sentinel_password;        // AUTH to the sentinels, when set
   std::string username;                 // ACL user (AUTH user pass), optional
   std::string password;                 // AUTH to the server, when set
@@ -109,7 +126,7 @@ class Client {
  public:
   using ReplyFn = std::function<void(const Reply&)>;
   template <typename T>
-  using Fn = std::function<void(const Result<T>&)>;
+  using Fn = std::function<void(const Outcome<T>&)>;
 
   Client(event_base* base, ClientOptions options);
   ~Client();
@@ -121,6 +138,8 @@ class Client {
   bool ready() const { return state_ == State::Ready; }
   // The server currently connected to ("" when none).
   std::string address() const { return ready() ? current_.str() : ""; }
+  // Redirections and cluster retries followed so far (cluster mode).
+  uint64_t cluster_redirects() const { return redirects_; }
 
   std::function<void()> on_ready;
   std::function<void(const std::string& reason)> on_lost;
@@ -160,6 +179,11 @@ class Client {
 
   void Attempt();
   void ResolveVia(size_t sentinel_index, size_t tried);
+  void ResolveCluster(size_t seed_index, size_t tried);
+  // follow: act on MOVED/ASK/TRYAGAIN/CLUSTERDOWN (never inside MULTI).
+  void Send(std::vector<std::string> argv, ReplyFn cb, bool follow, int tries);
+  void Ask(const Redirect& to, std::vector<std::string> argv, ReplyFn cb, int tries);
+  void FlushParked();
   void ConnectTo(const Endpoint& ep);
   void Fail(const std::string& reason);
   void ScheduleRetry();
@@ -184,6 +208,20 @@ class Client {
   std::chrono::steady_clock::time_point attempt_started_;
   std::string last_failure_;
   int repeats_ = 0;
+  SlotMap slots_;
+  size_t next_seed_ = 0;
+  uint64_t redirects_ = 0;
+  // False once destroyed: delayed retries (TRYAGAIN backoff) check it.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::optional<Endpoint> moved_to_;  // where a MOVED of cluster_key's slot pointed
+  bool rerouting_ = false;     // the next Fail() follows a MOVED
+  bool lost_pending_ = false;  // on_lost owed if the re-route fails
+  struct Parked {
+    std::vector<std::string> argv;
+    ReplyFn cb;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::vector<Parked> parked_;  // MOVED commands waiting for the new owner
 };
 
 }  // namespace suma

@@ -1,7 +1,8 @@
 // Replies and results of the suma client library.
 //
 // Reply is an owned copy of one Redis reply (hiredis frees its own after the
-// callback returns). Result<T> is a typed wrapper's outcome: a value, or an
+// callback returns). Outcome<T> (named apart from src/core's suma::Result)
+// is a typed wrapper's outcome: a value, or an
 // error text (a server error reply such as "FENCED ...", or a transport
 // problem such as "connection lost").
 #pragma once
@@ -35,11 +36,11 @@ struct Reply {
 };
 
 template <typename T>
-class Result {
+class Outcome {
  public:
-  Result(T value) : value_(std::move(value)) {}
-  static Result Fail(std::string error) {
-    Result r;
+  Outcome(T value) : value_(std::move(value)) {}
+  static Outcome Fail(std::string error) {
+    Outcome r;
     r.error_ = std::move(error);
     return r;
   }
@@ -49,7 +50,7 @@ class Result {
   const std::string& error() const { return error_; }
 
  private:
-  Result() = default;
+  Outcome() = default;
   std::optional<T> value_;
   std::string error_;
 };

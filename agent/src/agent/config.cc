@@ -28,6 +28,7 @@ const std::vector<Option>& Options() {
       {"config", "SUMA_AGENT_CONFIG", nullptr, "config file of 'key = value' lines (keys: the option names below)"},
       {"redis", "SUMA_REDIS", nullptr, "server host:port (direct connection; or use sentinels)"},
       {"sentinels", "SUMA_SENTINELS", nullptr, "Sentinel host:port list, comma separated"},
+      {"cluster", "SUMA_CLUSTER", nullptr, "Redis Cluster seed host:port list, comma separated (group in {braces})"},
       {"sentinel-master", "SUMA_SENTINEL_MASTER", nullptr, "primary name known to the sentinels"},
       {"sentinel-password", "SUMA_SENTINEL_PASSWORD", nullptr, "AUTH password of the sentinels"},
       {"username", "SUMA_USERNAME", nullptr, "ACL user (AUTH username password)"},
@@ -139,6 +140,8 @@ bool Validate(std::map<std::string, std::string>& v, const std::map<std::string,
       return false;
     }
     c->group = owner + "_" + business;
+    // On a cluster a group is written in hash-tag form (docs/commands.md).
+    if (!get("cluster").empty()) c->group = "{" + c->group + "}";
   }
   if (!IsGroupName(c->group)) {
     *err = "group '" + c->group + "' is invalid: letters, digits and . _ - only, at most 128, "
@@ -161,15 +164,34 @@ bool Validate(std::map<std::string, std::string>& v, const std::map<std::string,
   }
 
   ClientOptions& o = c->client;
-  std::string redis = get("redis"), sentinels = get("sentinels");
-  if (!redis.empty() && !sentinels.empty()) {
-    *err = "set either redis or sentinels, not both";
+  std::string redis = get("redis"), sentinels = get("sentinels"), cluster = get("cluster");
+  if (int(!redis.empty()) + int(!sentinels.empty()) + int(!cluster.empty()) > 1) {
+    *err = "set one of redis, sentinels or cluster, not several";
     return false;
   }
-  if (redis.empty() && sentinels.empty()) {
-    *err = "no server: give --redis host:port (SUMA_REDIS) or --sentinels (SUMA_SENTINELS)";
+  if (redis.empty() && sentinels.empty() && cluster.empty()) {
+    *err = "no server: give --redis host:port (SUMA_REDIS), --sentinels (SUMA_SENTINELS) "
+           "or --cluster (SUMA_CLUSTER)";
     return false;
   }
+  if (!cluster.empty() && (c->group.size() < 3 || c->group.front() != '{' || c->group.back() != '}')) {
+    *err = "group '" + c->group + "' must be in hash-tag form on Redis Cluster, e.g. {" +
+           c->group + "}";
+    return false;
+  }
+  for (size_t start = 0; !cluster.empty() && start <= cluster.size();) {
+    size_t comma = cluster.find(',', start);
+    std::string item = Trim(cluster.substr(start, comma - start));
+    auto ep = ParseEndpoint(item);
+    if (!ep) {
+      *err = "cluster entry '" + item + "' is not host:port";
+      return false;
+    }
+    o.cluster.push_back(*ep);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (!cluster.empty()) o.cluster_key = c->group + "_master";
   if (!redis.empty()) {
     o.server = ParseEndpoint(redis);
     if (!o.server) {

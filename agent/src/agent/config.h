@@ -17,6 +17,12 @@
 
 namespace suma::agent {
 
+// The client library's outcome type was renamed from Result to Outcome (it
+// collided with src/core's suma::Result); the agent keeps its old spelling
+// until its refactor settles.
+template <typename T>
+using Result = ::suma::Outcome<T>;
+
 struct Config {
   ClientOptions client;
   std::string group;

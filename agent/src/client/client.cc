@@ -58,6 +58,7 @@ Client::Client(event_base* base, ClientOptions options)
 }
 
 Client::~Client() {
+  *alive_ = false;
   on_ready = nullptr;
   on_lost = nullptr;
   on_message = nullptr;
@@ -91,12 +92,27 @@ void Client::Stop() {
   cmd_->Close();
   sub_->Close();
   sentinel_->Close();
+  auto parked = std::move(parked_);
+  parked_.clear();
+  for (auto& p : parked) Defer([cb = p.cb] { cb(Reply::Error("ERR connection lost")); });
   if (was_ready && on_lost) on_lost("client stopped");
 }
 
 void Client::Attempt() {
   ++attempt_id_;
   attempt_started_ = std::chrono::steady_clock::now();
+  if (!opt_.cluster.empty()) {
+    // Straight to the node a MOVED named; the next attempt asks the seeds.
+    if (moved_to_) {
+      Endpoint ep = *moved_to_;
+      moved_to_.reset();
+      ConnectTo(ep);
+      return;
+    }
+    state_ = State::Resolving;
+    ResolveCluster(next_seed_ % opt_.cluster.size(), 0);
+    return;
+  }
   if (opt_.sentinels.empty()) {
     ConnectTo(*opt_.server);
     return;
@@ -146,6 +162,51 @@ void Client::ResolveVia(size_t index, size_t tried) {
       next);
 }
 
+// Asks one seed for CLUSTER SLOTS and connects to the primary of
+// cluster_key's slot; on any failure moves on to the next seed.
+void Client::ResolveCluster(size_t index, size_t tried) {
+  if (tried >= opt_.cluster.size()) {
+    Fail("no cluster seed answered CLUSTER SLOTS");
+    return;
+  }
+  const Endpoint ep = opt_.cluster[index];
+  uint64_t id = attempt_id_;
+  auto done = std::make_shared<bool>(false);
+  auto next = [this, index, tried, id, ep, done](const std::string& why) {
+    if (id != attempt_id_ || *done) return;
+    *done = true;
+    Log("seed=" + ep.str() + " error=" + Quote(why));
+    sentinel_->Close();
+    next_seed_ = index + 1;
+    ResolveCluster((index + 1) % opt_.cluster.size(), tried + 1);
+  };
+  sentinel_->Open(
+      ep.host, ep.port,
+      [this, id, ep, next, done](const std::string& err) {
+        if (id != attempt_id_) return;
+        if (!err.empty()) return next(err);
+        if (!opt_.password.empty()) {
+          std::vector<std::string> argv{"AUTH"};
+          if (!opt_.username.empty()) argv.push_back(opt_.username);
+          argv.push_back(opt_.password);
+          sentinel_->Send(argv, [next](const Reply& r) {
+            if (r.is_error()) next("AUTH: " + r.str);
+          });
+        }
+        sentinel_->Send({"CLUSTER", "SLOTS"}, [this, id, ep, next, done](const Reply& r) {
+          if (id != attempt_id_ || *done) return;
+          if (!slots_.Load(r, ep.host)) return next(r.is_error() ? r.str : "bad CLUSTER SLOTS reply");
+          auto owner = opt_.cluster_key.empty() ? std::make_optional(slots_.Primaries().front())
+                                                : slots_.Owner(KeySlot(opt_.cluster_key));
+          if (!owner) return next("slot of '" + opt_.cluster_key + "' has no owner");
+          *done = true;
+          sentinel_->Close();
+          ConnectTo(Endpoint{owner->first, owner->second});
+        });
+      },
+      next);
+}
+
 void Client::ConnectTo(const Endpoint& ep) {
   state_ = State::Connecting;
   current_ = ep;
@@ -169,7 +230,9 @@ void Client::ConnectTo(const Endpoint& ep) {
     state_ = State::Ready;
     failures_ = 0;
     last_failure_.clear();
+    lost_pending_ = false;
     Log("state=connected server=" + current_.str());
+    FlushParked();
     if (on_ready) on_ready();
   };
   // With Sentinel, check that the address really is a primary now: a demoted
@@ -226,8 +289,21 @@ void Client::Fail(const std::string& reason) {
   if ((repeats_ & (repeats_ + 1)) == 0)
     Log("state=disconnected reason=" + Quote(reason) +
         (repeats_ ? " repeated=" + std::to_string(repeats_ + 1) : ""));
+  bool quiet = rerouting_ && was_ready;
+  rerouting_ = false;
+  if (quiet) {
+    // Straight to the new owner, without the reconnect backoff.
+    lost_pending_ = true;
+    state_ = State::Waiting;
+    timeval now{0, 0};
+    evtimer_add(retry_timer_, &now);
+    return;
+  }
   ScheduleRetry();
-  if (was_ready && on_lost) on_lost(reason);
+  if ((was_ready || lost_pending_) && on_lost) {
+    lost_pending_ = false;
+    on_lost(reason);
+  }
 }
 
 // Full jitter: uniform in [min, min(max, min * 2^failures)], so a fleet that
@@ -258,6 +334,15 @@ void Client::CheckTimeouts() {
     Fail("connect timeout");
     return;
   }
+  for (size_t i = 0; i < parked_.size();) {
+    if (std::chrono::steady_clock::now() - parked_[i].since > limit) {
+      auto cb = std::move(parked_[i].cb);
+      parked_.erase(parked_.begin() + i);
+      Defer([cb] { cb(Reply::Error("ERR command timeout")); });
+    } else {
+      ++i;
+    }
+  }
   Conn::Clock::time_point oldest;
   if (cmd_->oldest_pending(&oldest) && Conn::Clock::now() - oldest > limit)
     Fail("command timeout");
@@ -266,15 +351,89 @@ void Client::CheckTimeouts() {
 }
 
 void Client::Command(std::vector<std::string> argv, ReplyFn cb) {
+  Send(std::move(argv), std::move(cb), !opt_.cluster.empty(), 0);
+}
+
+void Client::FlushParked() {
+  auto parked = std::move(parked_);
+  parked_.clear();
+  for (auto& p : parked) Send(std::move(p.argv), std::move(p.cb), true, 1);
+}
+
+void Client::Send(std::vector<std::string> argv, ReplyFn cb, bool follow, int tries) {
   if (!ready()) {
     Defer([cb] { cb(Reply::Error("ERR not connected")); });
     return;
   }
-  cmd_->Send(argv, [this, cb](const Reply& r) {
+  auto argv_copy = follow ? argv : std::vector<std::string>{};
+  cmd_->Send(argv, [this, cb, follow, tries, argv = std::move(argv_copy)](const Reply& r) mutable {
     // A write refused by a demoted primary: find the new one.
     if (r.is_error() && r.str.rfind("READONLY", 0) == 0) Fail("server is a replica now");
-    cb(r);
+    Redirect to = follow ? ParseRedirect(r) : Redirect{};
+    if (to.kind == Redirect::Kind::None || tries >= 10) return cb(r);
+    ++redirects_;
+    switch (to.kind) {
+      case Redirect::Kind::Moved:
+        slots_.Move(to.slot, to.host, to.port);
+        if (to.slot == KeySlot(opt_.cluster_key)) moved_to_ = Endpoint{to.host, to.port};
+        parked_.push_back({std::move(argv), cb, std::chrono::steady_clock::now()});
+        // A re-route, not a loss: on_lost only runs if reaching the new owner fails.
+        rerouting_ = true;
+        Fail("slot " + std::to_string(to.slot) + " moved to " + to.host + ":" +
+             std::to_string(to.port));
+        return;
+      case Redirect::Kind::Ask:
+        return Ask(to, std::move(argv), cb, tries + 1);
+      default: {
+        // TRYAGAIN (a slot half-migrated) / CLUSTERDOWN (failover): back off.
+        int ms = std::min(1000, 20 << std::min(tries, 6));
+        Conn::Defer(base_, [this, alive = alive_, argv = std::move(argv), cb, tries]() mutable {
+          if (*alive) Send(std::move(argv), cb, true, tries + 1);
+        }, ms);
+        return;
+      }
+    }
   });
+}
+
+// ASK: the slot is migrating and this key is on the target already; run the
+// command there once, preceded by ASKING, on a short-lived connection.
+void Client::Ask(const Redirect& to, std::vector<std::string> argv, ReplyFn cb, int tries) {
+  auto conn = std::make_shared<Conn>(base_);
+  uint64_t id = attempt_id_;
+  auto finish = [base = base_, conn, cb](const Reply& r) {
+    Conn::Defer(base, [conn] { conn->Close(); });
+    cb(r);
+  };
+  conn->Open(
+      to.host, to.port,
+      [this, alive = alive_, conn, id, argv = std::move(argv), finish,
+       tries](const std::string& err) mutable {
+        if (!*alive) return;
+        if (!err.empty() || id != attempt_id_) return finish(Reply::Error("ERR ASK target: " + err));
+        auto send = [this, alive, conn, argv, finish, tries]() {
+          conn->Send({"ASKING"}, [](const Reply&) {});
+          conn->Send(argv, [this, alive, argv, finish, tries](const Reply& r) {
+            if (!*alive) return;
+            Redirect again = ParseRedirect(r);
+            if (again.kind == Redirect::Kind::TryAgain && tries < 10) {
+              ++redirects_;
+              int ms = std::min(1000, 20 << std::min(tries, 6));
+              return Conn::Defer(base_, [this, alive = alive_, argv, finish, tries] {
+                if (*alive) Send(argv, finish, true, tries + 1);
+              }, ms);
+            }
+            finish(r);
+          });
+        };
+        if (opt_.password.empty()) return send();
+        std::vector<std::string> auth{"AUTH"};
+        if (!opt_.username.empty()) auth.push_back(opt_.username);
+        auth.push_back(opt_.password);
+        conn->Send(auth, [](const Reply&) {});
+        send();
+      },
+      [](const std::string&) {});
 }
 
 }  // namespace suma

@@ -33,19 +33,19 @@ const Reply* Field(const Reply& r, const std::string& name) {
   return nullptr;
 }
 
-Result<bool> ToBool(const Reply& r) {
-  if (!r.is_int()) return Result<bool>::Fail(Unexpected(r));
+Outcome<bool> ToBool(const Reply& r) {
+  if (!r.is_int()) return Outcome<bool>::Fail(Unexpected(r));
   return r.integer == 1;
 }
 
-Result<LeaderInfo> ParseLeaderInfo(const Reply& r) {
+Outcome<LeaderInfo> ParseLeaderInfo(const Reply& r) {
   const Reply* vip = Field(r, "vip");
   const Reply* epoch = Field(r, "epoch");
   const Reply* left = Field(r, "lease_left_ms");
   LeaderInfo info;
   if (!r.is_array() || !vip || !epoch || !left || !ToInt(*epoch, &info.epoch) ||
       !ToInt(*left, &info.lease_left_ms))
-    return Result<LeaderInfo>::Fail(Unexpected(r));
+    return Outcome<LeaderInfo>::Fail(Unexpected(r));
   if (vip->is_str()) info.vip = vip->str;
   return info;
 }
@@ -64,7 +64,7 @@ void Client::KeepAlive(const std::string& group, const std::string& vip, Fn<Keep
       k.role = KeepAliveReply::Role::Leader;
       for (const Reply& e : r.elements) k.hosts.push_back(e.str);
     } else {
-      return cb(Result<KeepAliveReply>::Fail(Unexpected(r)));
+      return cb(Outcome<KeepAliveReply>::Fail(Unexpected(r)));
     }
     cb(k);
   });
@@ -73,22 +73,28 @@ void Client::KeepAlive(const std::string& group, const std::string& vip, Fn<Keep
 void Client::TryLeader(const std::string& group, const std::string& vip, int64_t lease_ms,
                        Fn<LeaderClaim> cb) {
   // MULTI and the queued commands only answer +OK/+QUEUED; EXEC carries both.
-  Command({"MULTI"}, [](const Reply&) {});
-  Command({Cmd("suma_try_leader"), group, vip, std::to_string(lease_ms)}, [](const Reply&) {});
-  Command({Cmd("suma_leader_info"), group}, [](const Reply&) {});
-  Command({"EXEC"}, [cb, vip](const Reply& r) {
+  if (!ready()) return Defer([cb] { cb(Outcome<LeaderClaim>::Fail("ERR not connected")); });
+  Send({"MULTI"}, [](const Reply&) {}, false, 0);
+  Send({Cmd("suma_try_leader"), group, vip, std::to_string(lease_ms)}, [](const Reply&) {}, false, 0);
+  Send({Cmd("suma_leader_info"), group}, [](const Reply&) {}, false, 0);
+  Send({"EXEC"}, [this, cb, vip](const Reply& r) {
+    // A queued command was redirected: the slot moved; find its owner.
+    if (!opt_.cluster.empty() && r.is_error() && r.str.rfind("EXECABORT", 0) == 0) {
+      rerouting_ = true;
+      Fail("transaction redirected: " + r.str);
+    }
     if (!r.is_array() || r.elements.size() != 2)
-      return cb(Result<LeaderClaim>::Fail(Unexpected(r)));
+      return cb(Outcome<LeaderClaim>::Fail(Unexpected(r)));
     const Reply& took = r.elements[0];
-    if (!took.is_int()) return cb(Result<LeaderClaim>::Fail(Unexpected(took)));
+    if (!took.is_int()) return cb(Outcome<LeaderClaim>::Fail(Unexpected(took)));
     auto info = ParseLeaderInfo(r.elements[1]);
-    if (!info.ok()) return cb(Result<LeaderClaim>::Fail(info.error()));
+    if (!info.ok()) return cb(Outcome<LeaderClaim>::Fail(info.error()));
     LeaderClaim c;
     c.leading = took.integer == 1 && info->vip == vip;
     c.epoch = info->epoch;
     c.lease_left_ms = info->lease_left_ms;
     cb(c);
-  });
+  }, false, 0);
 }
 
 void Client::GetLeaderInfo(const std::string& group, Fn<LeaderInfo> cb) {
@@ -107,7 +113,7 @@ void Client::GetVipInfo(const std::string& group, const std::string& vip, Fn<Vip
     int64_t l = 0, d = 0;
     if (!r.is_array() || !state || !leader || !drained || !ToInt(*leader, &l) ||
         !ToInt(*drained, &d))
-      return cb(Result<VipInfo>::Fail(Unexpected(r)));
+      return cb(Outcome<VipInfo>::Fail(Unexpected(r)));
     cb(VipInfo{state->str, l == 1, d == 1});
   });
 }
@@ -118,7 +124,7 @@ void Client::Leave(const std::string& group, const std::string& vip, Fn<bool> cb
 
 void Client::DiamondGet(const std::string& group, const std::string& key,
                         Fn<std::optional<DiamondValue>> cb) {
-  using R = Result<std::optional<DiamondValue>>;
+  using R = Outcome<std::optional<DiamondValue>>;
   Command({Cmd("suma_diamond_get"), group, key}, [cb](const Reply& r) {
     if (r.is_nil()) return cb(R(std::nullopt));
     DiamondValue v;
@@ -137,7 +143,7 @@ void Client::DiamondListAll(const std::string& group, Fn<std::vector<std::string
 void Client::ListPage(const std::string& group, std::string cursor,
                       std::shared_ptr<std::vector<std::string>> acc,
                       Fn<std::vector<std::string>> cb) {
-  using R = Result<std::vector<std::string>>;
+  using R = Outcome<std::vector<std::string>>;
   Command({Cmd("suma_diamond_list"), "*", "GROUP", group, "CURSOR", cursor, "COUNT", "1000"},
           [this, group, acc, cb](const Reply& r) {
             if (!r.is_array() || r.elements.size() != 2 || !r.elements[1].is_array())
@@ -150,7 +156,7 @@ void Client::ListPage(const std::string& group, std::string cursor,
 
 void Client::Events(const std::string& group, int64_t after_seq, int count,
                     Fn<std::vector<std::string>> cb) {
-  using R = Result<std::vector<std::string>>;
+  using R = Outcome<std::vector<std::string>>;
   Command({Cmd("suma_events"), group, std::to_string(after_seq), "COUNT", std::to_string(count)},
           [cb](const Reply& r) {
             if (!r.is_array()) return cb(R::Fail(Unexpected(r)));
@@ -162,7 +168,7 @@ void Client::Events(const std::string& group, int64_t after_seq, int count,
 
 void Client::TaskClaim(const std::string& group, const std::string& vip, int64_t lease_ms,
                        Fn<std::optional<Task>> cb) {
-  using R = Result<std::optional<Task>>;
+  using R = Outcome<std::optional<Task>>;
   Command({Cmd("suma_ci_task"), group, "CLAIM", vip, std::to_string(lease_ms)},
           [cb](const Reply& r) {
             if (r.is_nil()) return cb(R(std::nullopt));

@@ -53,10 +53,10 @@ void RunDeferred(evutil_socket_t, short, void* arg) {
 
 }  // namespace
 
-void Conn::Defer(event_base* base, std::function<void()> fn) {
+void Conn::Defer(event_base* base, std::function<void()> fn, int delay_ms) {
   auto* heap = new std::function<void()>(std::move(fn));
-  timeval zero{0, 0};
-  if (event_base_once(base, -1, EV_TIMEOUT, RunDeferred, heap, &zero) != 0) delete heap;
+  timeval tv{delay_ms / 1000, (delay_ms % 1000) * 1000};
+  if (event_base_once(base, -1, EV_TIMEOUT, RunDeferred, heap, &tv) != 0) delete heap;
 }
 
 Conn::~Conn() {

@@ -42,7 +42,7 @@ class Conn {
   bool oldest_pending(Clock::time_point* t) const;
 
   // Runs fn on the next loop iteration (used for all error deliveries).
-  static void Defer(event_base* base, std::function<void()> fn);
+  static void Defer(event_base* base, std::function<void()> fn, int delay_ms = 0);
 
  private:
   struct Pending;
