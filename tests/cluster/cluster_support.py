@@ -17,7 +17,7 @@ import time
 
 import redis
 
-from redis_server import RedisServer, free_port, poll
+from suma_testing import RedisServer, free_port, wait_until as poll
 
 REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
 NODE_TIMEOUT_MS = 2000

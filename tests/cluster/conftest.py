@@ -2,8 +2,6 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "support"))
-sys.path.insert(0, HERE)
 
 import pytest  # noqa: E402
 

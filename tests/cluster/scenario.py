@@ -11,7 +11,7 @@ import time
 
 from cluster_support import group_in_slot
 from conftest import TTL_MS
-from redis_server import poll
+from suma_testing import wait_until as poll
 from workload import Workload, client_redirections, reset_client_redirections
 
 _serial = [0]

@@ -5,10 +5,9 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "agent", "tests"))
 
 import agentlib  # noqa: E402
-from redis_server import poll  # noqa: E402
+from suma_testing import wait_until as poll  # noqa: E402
 from scenario import fresh_group  # noqa: E402
 
 VIP = "127.0.0.1:9101"

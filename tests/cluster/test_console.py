@@ -6,7 +6,6 @@ import sys
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "console", "tests"))
 
 from console_support import Console, Http, metric, parse_metrics  # noqa: E402
 from scenario import fresh_group  # noqa: E402

@@ -10,8 +10,8 @@ Threads (each with its own RedisCluster client):
   every call's latency is kept for percentiles;
 - leader: two contenders take turns (resign, the other one takes over) and
   renew in between; every epoch granted to a new tenure is recorded;
-- configs: suma_diamond_cas from the last granted version, so each
-  acknowledged write was granted exactly version+1;
+- configs: suma_diamond_cas from the last granted version; each acknowledged
+  write must be readable with a larger version;
 - events: suma_message_publish with a unique payload; a reader pages
   suma_events and records seq -> event;
 - tasks: PUSH (ids recorded), CLAIM + ACK by a worker vip.
@@ -83,6 +83,7 @@ class Workload:
         self.beat_latency = []
         self.epochs = []             # (epoch, vip) per new tenure, in grant order
         self.versions = []           # granted config versions, in order
+        self.allowed_seq_jumps = 0   # promotions during the run (one seq jump each)
         self.last_config = None      # (version, value) last acknowledged
         self.messages = set()        # acknowledged message ids
         self.events = {}             # seq -> event dict
@@ -111,6 +112,14 @@ class Workload:
                 if word not in RETRYABLE:
                     raise
                 self._count(word)
+            except AttributeError as e:
+                # redis-py 4.3's RedisCluster follows a MOVED to a node its
+                # cache does not know yet (one just added) into a None node:
+                # refresh its view of the cluster and retry.
+                if "server_type" not in str(e):
+                    raise
+                self._count("redis-py stale node cache")
+                rc.nodes_manager.initialize()
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
         raise AssertionError("gave up on %r after %.0fs of retries" % (args, budget_s))
@@ -171,6 +180,8 @@ class Workload:
             turn += 1
 
     def configs(self, rc):
+        # Versions are fencing values (docs/commands.md): each CAS names the
+        # version it read, and the new one must be larger.
         version = 0
         n = 0
         while not self.stop_flag.is_set():
@@ -178,15 +189,17 @@ class Workload:
             value = "v%d" % n
             ok = self.call(rc, "sumavlib.suma_diamond_cas", self.channel, self.config_key,
                            version, value)
-            if ok != 1:
-                # A retried write that did land, or a write the server lost.
-                got = self.call(rc, "sumavlib.suma_diamond_get", self.channel, self.config_key)
-                if got is None or int(got[1]) != version + 1 or got[0] != value:
+            got = self.call(rc, "sumavlib.suma_diamond_get", self.channel, self.config_key)
+            landed = got is not None and got[0] == value and int(got[1]) > version
+            if not landed:
+                # ok == 1 and not landed is a lost acknowledged write; ok != 1
+                # and not landed is a write that did not happen (fine, retry).
+                if ok == 1:
                     with self.lock:
-                        self.lost.append("config version %d (server now %r)" % (version, got))
-                    version = int(got[1]) if got else 0
-                    continue
-            version += 1
+                        self.lost.append("config version after %d (server now %r)" % (version, got))
+                version = int(got[1]) if got else 0
+                continue
+            version = int(got[1])
             with self.lock:
                 self.versions.append(version)
                 self.last_config = (version, value)
@@ -282,7 +295,10 @@ class Workload:
         # Every acknowledged write is on the owner now.
         if self.last_config and presence:
             got = self.call(rc, "sumavlib.suma_diamond_get", self.channel, self.config_key)
-            if got is None or (int(got[1]), got[0]) != self.last_config:
+            # The server may hold a later write whose reply was lost (it
+            # landed but was never acknowledged), never an older one.
+            if got is None or int(got[1]) < self.last_config[0] or (
+                    int(got[1]) == self.last_config[0] and got[0] != self.last_config[1]):
                 problems.append("config lost: last acked %r, server %r" % (self.last_config, got))
         info = self.call(rc, "sumavlib.suma_leader_info", self.master)
         d = dict(zip(info[::2], info[1::2]))
@@ -296,9 +312,13 @@ class Workload:
             problems.append("%d acknowledged messages missing from the event log, e.g. %r"
                             % (len(lost), sorted(lost)[:5]))
         seqs = sorted(self.events)
-        if presence and seqs and seqs[-1] - seqs[0] + 1 != len(seqs):
-            problems.append("event seqs have gaps: %d events over %d..%d"
-                            % (len(seqs), seqs[0], seqs[-1]))
+        # Seqs are contiguous, except that a promoted replica starts every
+        # group's series above anything its old primary could have granted
+        # (docs/commands.md): one jump per promotion.
+        gaps = [(a, b) for a, b in zip(seqs, seqs[1:]) if b != a + 1]
+        if presence and len(gaps) > self.allowed_seq_jumps:
+            problems.append("event seqs have %d gaps (%d allowed), e.g. %r, over %d events"
+                            % (len(gaps), self.allowed_seq_jumps, gaps[:3], len(seqs)))
         pending = {int(t[0]) for t in self.call(rc, "sumavlib.suma_ci_task_info", self.channel,
                                                 "PENDING", 10000)}
         claimed = {int(t[0]) for t in self.call(rc, "sumavlib.suma_ci_task_info", self.channel,
