@@ -35,15 +35,11 @@ import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))  # a script, not a test
+from suma_testing.containers import PodmanStore  # noqa: E402
 TAG = "localhost/suma-apollo-redis:bench"
 PLAIN_TAG = "localhost/plain-redis:bench"
 PW = "bench-pw"
-CONF = """[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-"""
 SECTION = "image-startup"
 
 
@@ -84,13 +80,8 @@ def until_pong(port, password, t0, limit_s=30, proc=None):
 
 class Podman:
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="suma-bench-podman-")
-        conf = os.path.join(self.dir, "containers.conf")
-        with open(conf, "w") as f:
-            f.write(CONF)
-        self.env = dict(os.environ, CONTAINERS_CONF=conf)
-        self.cmd = ["podman", "--root", os.path.join(self.dir, "root"), "--runroot",
-                    os.path.join(self.dir, "run"), "--storage-driver", "vfs"]
+        store = PodmanStore(prefix="suma-bench-podman-")
+        self.dir, self.env, self.cmd = store.dir, store.env, store.cmd
 
     def __call__(self, *args, check=True):
         p = subprocess.run(self.cmd + list(args), capture_output=True, text=True, env=self.env, timeout=120)

@@ -27,6 +27,8 @@ import uuid
 import pytest
 import redis
 
+from suma_testing.containers import PodmanStore
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BUILD = os.environ.get("SUMA_BUILD_DIR", os.path.join(ROOT, "build"))
@@ -34,12 +36,6 @@ TAG = "localhost/suma-apollo-redis:test"
 GROUP = "agent.zy_test"
 PW = "image-pw-1"
 BUDGET = 15_000_000
-CONTAINERS_CONF = """[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-"""
 
 
 def free_port():
@@ -66,13 +62,8 @@ class Engine:
     """podman with a private image store (vfs) and the containers.conf recipe."""
 
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="suma-podman-")
-        conf = os.path.join(self.dir, "containers.conf")
-        with open(conf, "w") as f:
-            f.write(CONTAINERS_CONF)
-        self.env = dict(os.environ, CONTAINERS_CONF=conf)
-        self.cmd = ["podman", "--root", os.path.join(self.dir, "root"), "--runroot",
-                    os.path.join(self.dir, "run"), "--storage-driver", "vfs"]
+        store = PodmanStore()
+        self.dir, self.env, self.cmd = store.dir, store.env, store.cmd
 
     def __call__(self, *args, check=True, timeout=120, **kw):
         p = subprocess.run(self.cmd + list(args), capture_output=True, text=True, env=self.env,

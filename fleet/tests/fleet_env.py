@@ -22,17 +22,12 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 from suma_testing import RedisServer, free_port, wait_until as poll  # noqa: E402
+from suma_testing.containers import PodmanStore  # noqa: E402
 
 BUILD = os.environ.get("SUMA_BUILD_DIR", os.path.join(ROOT, "build"))
 FLEET_BIN = os.environ.get("SUMA_FLEET_BIN", os.path.join(BUILD, "fleet", "suma-fleet"))
 IMAGE = "suma-apollo-redis:fleet-test"
 
-CONTAINERS_CONF = """[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-"""
 
 
 class EngineUnavailable(Exception):
@@ -56,14 +51,9 @@ class Engine:
             raise EngineUnavailable("podman is not installed")
         if os.geteuid() != 0:
             raise EngineUnavailable("the tests run rootful podman and need root")
-        self.dir = tempfile.mkdtemp(prefix="suma-fleet-engine-", dir="/tmp")
-        self.conf = os.path.join(self.dir, "containers.conf")
-        with open(self.conf, "w") as f:
-            f.write(CONTAINERS_CONF)
+        store = PodmanStore(prefix="suma-fleet-engine-", parent="/tmp")
+        self.dir, self.conf, self.env, self.podman = store.dir, store.conf, store.env, store.cmd
         self.sock = os.path.join(self.dir, "api.sock")
-        self.env = dict(os.environ, CONTAINERS_CONF=self.conf)
-        self.podman = ["podman", "--root", os.path.join(self.dir, "root"), "--runroot",
-                       os.path.join(self.dir, "run"), "--storage-driver", "vfs"]
         self.log = open(os.path.join(self.dir, "service.log"), "w")
         self.proc = subprocess.Popen(self.podman + ["system", "service", "--time", "0", "unix://" + self.sock],
                                      env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
