@@ -157,7 +157,9 @@ std::string RenderMetrics(const Options& o, EventHub& hub) {
       {"suma_group_drained_hosts", "gauge", "Drained vips.", &GroupRow::drained},
       {"suma_group_leader_epoch", "gauge", "Last leader epoch granted.", &GroupRow::epoch},
       {"suma_group_leader_present", "gauge", "1 when a leader lease is held.", &GroupRow::leader},
-      {"suma_group_events_total", "counter", "Events the group has emitted (its event seq).", &GroupRow::seq},
+      {"suma_group_last_event_seq", "gauge",
+       "The group's last event seq (a fencing value that jumps after a restart; not a count).",
+       &GroupRow::seq},
       {"suma_group_tasks_queued", "gauge", "Tasks waiting in the queue.", &GroupRow::queued},
       {"suma_group_tasks_claimed", "gauge", "Tasks claimed and not acked.", &GroupRow::claimed},
   };

@@ -8,7 +8,7 @@
 //   suma_group_offline_hosts{group}           members past host-ttl-ms, not yet evicted
 //   suma_group_leader_epoch{group}            last epoch granted
 //   suma_group_leader_present{group}          1 when a lease is held
-//   suma_group_events_total{group}            events the group has emitted (its seq)
+//   suma_group_last_event_seq{group}          the group's last event seq (gauge)
 //   suma_group_evictions_total{group}         evictions seen on the channel since the console started
 //   suma_group_events_observed_total{group,type}  events seen on the channel since the console started
 //   suma_group_tasks_queued{group} / suma_group_tasks_claimed{group}  task queue depth

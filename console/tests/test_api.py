@@ -292,13 +292,13 @@ def test_metrics_per_group_module_and_commands(console, http, r):
     assert metric(m, "suma_group_leader_present", group=G) == 1
     log = [json.loads(e)["seq"] for e in r.execute_command(CMD + "suma_events", G, 0)]
     assert log == list(range(log[0], log[0] + 6))  # seed's five and the kill, contiguous
-    assert metric(m, "suma_group_events_total", group=G) == log[-1]  # the group's event seq
+    assert metric(m, "suma_group_last_event_seq", group=G) == log[-1]  # the group's event seq
     assert metric(m, "suma_group_tasks_queued", group=G) == 1
     assert metric(m, "suma_module_heartbeats_total") >= 2
     assert metric(m, "suma_module_elections_total") == 1
     assert metric(m, "suma_command_calls_total", command="suma_vip_kill") == 1
     assert metric(m, "suma_command_usec_per_call", command="suma_try_leader") > 0
-    assert "# TYPE suma_group_events_total counter" in text
+    assert "# TYPE suma_group_last_event_seq gauge" in text
     assert "# TYPE suma_command_usec_per_call gauge" in text
 
 

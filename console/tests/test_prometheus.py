@@ -116,7 +116,7 @@ def test_series_arrive_in_prometheus(stack):
                what="queue depth in prometheus")
     seqs = [json.loads(e)["seq"] for e in r.execute_command(CMD + "suma_events", G, 0)]
     assert len(seqs) >= 5 and seqs == list(range(seqs[0], seqs[0] + len(seqs)))
-    wait_until(lambda: prom.value('suma_group_events_total{group="%s"}' % G) == seqs[-1], timeout=30,
+    wait_until(lambda: prom.value('suma_group_last_event_seq{group="%s"}' % G) == seqs[-1], timeout=30,
                what="the group's event seq in prometheus")
     assert prom.value('suma_group_events_observed_total{group="%s",type="kill"}' % G) == 1
     assert prom.value('suma_group_evictions_total{group="%s"}' % G) == 0
