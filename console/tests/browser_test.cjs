@@ -4,10 +4,9 @@
 // that the page and the server (read with redis-cli) agree, and saves
 // screenshots to SHOT_DIR. Run by run_browser_test.py, which starts the servers.
 'use strict';
-const { chromium } = require('playwright-core');
+const { openPage } = require('./browser_launch.cjs');
 const { execFileSync } = require('child_process');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const assert = require('assert/strict');
 
@@ -56,22 +55,8 @@ async function confirm(page, expectText, shotName) {
 }
 
 (async () => {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'suma-chromium-'));
-  const ctx = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
-  const page = ctx.pages()[0] || await ctx.newPage();
-  page.setDefaultTimeout(15000);
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
   // 401s are expected (the page asks /api/me before login; one wrong password).
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) pageErrors.push(m.text());
-  });
+  const { ctx, page, pageErrors, userDataDir } = await openPage({ height: 900, allowedStatus: /401/ });
   try {
     // 1. Login: wrong password is refused, the right one gets in.
     await timed('first_paint_ms', () => page.goto(URL));

@@ -27,7 +27,7 @@ def need(path_or_cmd):
 def npm_ci(work):
     """Installs the locked playwright-core into work/node_modules (skipped when the lock is unchanged)."""
     os.makedirs(work, exist_ok=True)
-    for f in ("package.json", "package-lock.json", "browser_test.cjs"):
+    for f in ("package.json", "package-lock.json", "browser_launch.cjs", "browser_test.cjs"):
         shutil.copy(os.path.join(HERE, f), work)
     lock = open(os.path.join(HERE, "package-lock.json"), "rb").read()
     stamp = os.path.join(work, "node_modules", ".suma-lock-sha256")

@@ -6,9 +6,8 @@
 // the fleet's own state. Screenshots go to SHOT_DIR. Run by
 // run_tenants_browser_test.py, which starts Redis, the fake fleet and the console.
 'use strict';
-const { chromium } = require('playwright-core');
+const { openPage } = require('./browser_launch.cjs');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const assert = require('assert/strict');
 
@@ -54,22 +53,8 @@ async function toastText(page, re) {
 }
 
 (async () => {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'suma-chromium-'));
-  const ctx = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 800 },
-  });
-  const page = ctx.pages()[0] || await ctx.newPage();
-  page.setDefaultTimeout(15000);
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
   // 401 before login, and the 409/422 the test provokes on purpose.
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of (401|409|422)/.test(m.text())) pageErrors.push(m.text());
-  });
+  const { ctx, page, pageErrors, userDataDir } = await openPage({ height: 800, allowedStatus: /401|409|422/ });
   try {
     // 1. Login; the Tenants tab is there because the console has --fleet.
     await page.goto(URL);
