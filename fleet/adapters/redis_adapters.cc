@@ -1,6 +1,10 @@
 #include "adapters/redis_adapters.h"
 
 #include <hiredis/hiredis.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <memory>
 
@@ -223,6 +227,25 @@ bool RedisServers::Unregister(int port, const std::string& pw, const std::string
   if (!r) return false;
   if (r->type == REDIS_REPLY_ERROR) return *error = ReplyError(r.get()), false;
   return true;
+}
+
+bool RedisServers::PortInUse(int port) {
+  addrinfo hints{}, *ai = nullptr;
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+  if (getaddrinfo(bind_address.c_str(), std::to_string(port).c_str(), &hints, &ai) != 0 || !ai)
+    return false;  // not an address we can probe: let the server's own bind decide
+  bool in_use = false;
+  int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0) {
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    in_use = bind(fd, ai->ai_addr, ai->ai_addrlen) != 0;
+    close(fd);
+  }
+  freeaddrinfo(ai);
+  return in_use;
 }
 
 }  // namespace fleet

@@ -58,6 +58,9 @@ class RedisServers : public Servers {
                 const std::string& vip, const std::string& meta_json, std::string* error) override;
   bool Unregister(int port, const std::string& admin_password, const std::string& master_key,
                   const std::string& vip, std::string* error) override;
+  // Binds the port on bind_address with SO_REUSEADDR, as redis-server does.
+  bool PortInUse(int port) override;
+  std::string bind_address = "127.0.0.1";
 
  private:
   std::string host_;

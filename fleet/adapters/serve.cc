@@ -20,6 +20,21 @@
 namespace fleet {
 namespace {
 
+// Tenants' servers bind ports of --ports on the host; inside the kernel's
+// ephemeral range an outgoing connection may hold one when they start.
+void WarnIfEphemeral(int lo, int hi) {
+  std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+  if (!f) return;
+  int elo = 0, ehi = 0;
+  bool read = std::fscanf(f, "%d %d", &elo, &ehi) == 2;
+  std::fclose(f);
+  if (read && lo <= ehi && elo <= hi)
+    std::fprintf(stderr,
+                 "suma-fleet: warning: --ports %d-%d overlaps the ephemeral ports %d-%d "
+                 "(net.ipv4.ip_local_port_range); a tenant's server may find its port taken\n",
+                 lo, hi, elo, ehi);
+}
+
 constexpr const char* kServeUsage =
     "usage: suma-fleet serve [--listen 127.0.0.1:10090] [--engine /run/docker.sock]\n"
     "         [--control 127.0.0.1:6390] [--control-password PW] [--image suma-apollo-redis:latest]\n"
@@ -110,6 +125,7 @@ int Serve(const std::vector<std::string>& args) {
   DockerEngine engine(engine_sock);
   RedisControl ctl(chost, cport, control_pw);
   RedisServers servers(cfg.bind == "0.0.0.0" ? "127.0.0.1" : cfg.bind);
+  servers.bind_address = cfg.bind;
   SystemClock clock;
   OpenSslSecrets secrets;
   Fleet f(cfg, engine, ctl, servers, clock, secrets);
@@ -125,6 +141,7 @@ int Serve(const std::vector<std::string>& args) {
     clock.SleepMs(100);
   }
   if (se) return std::fprintf(stderr, "suma-fleet: giving up: %s\n", se->message.c_str()), 1;
+  WarnIfEphemeral(cfg.port_lo, cfg.port_hi);
   if (EngineError pe = engine.Ping(); !pe.ok())
     std::fprintf(stderr, "suma-fleet: engine %s not answering yet: %s\n", engine_sock.c_str(), pe.message.c_str());
 

@@ -42,6 +42,10 @@ class Servers {
                         const std::string& vip, const std::string& meta_json, std::string* error) = 0;
   virtual bool Unregister(int port, const std::string& admin_password, const std::string& master_key,
                           const std::string& vip, std::string* error) = 0;
+  // True when another socket on this host holds the port (a listener, or an
+  // outgoing connection that the kernel gave it as its ephemeral port), so a
+  // tenant's server started there could not bind it.
+  virtual bool PortInUse(int port) = 0;
 };
 
 class Clock {

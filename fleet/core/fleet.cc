@@ -81,6 +81,10 @@ std::optional<Error> Fleet::CheckQuota(const std::string& name, const Spec& spec
 }
 
 // Each member takes two neighbouring ports: RESP, and the image's console.
+// A pair another program holds is passed over: the tenants' servers share the
+// host's network, so such a server could never bind it (an outgoing
+// connection's ephemeral port counts, when the range overlaps
+// net.ipv4.ip_local_port_range).
 bool Fleet::AllocatePorts(Tenant* t, int count) {
   std::set<int> used;
   for (const auto& [n, o] : tenants_)
@@ -88,7 +92,7 @@ bool Fleet::AllocatePorts(Tenant* t, int count) {
   for (const auto& m : t->members) used.insert(m.port);
   std::vector<Member> add;
   for (int p = cfg_.port_lo; p + 1 <= cfg_.port_hi && static_cast<int>(add.size()) < count; p += 2) {
-    if (used.count(p)) continue;
+    if (used.count(p) || servers_.PortInUse(p) || servers_.PortInUse(p + 1)) continue;
     Member m;
     m.index = static_cast<int>(t->members.size() + add.size());
     m.port = p;

@@ -77,6 +77,8 @@ class FakeServers : public Servers {
                 const std::string& meta, std::string* error) override;
   bool Unregister(int port, const std::string& pw, const std::string& mk, const std::string& vip,
                   std::string* error) override;
+  std::set<int> ports_in_use;  // held by other programs of the host
+  bool PortInUse(int port) override { return ports_in_use.count(port) > 0; }
 
  private:
   FakeEngine& engine_;

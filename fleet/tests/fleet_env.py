@@ -128,10 +128,25 @@ def cgroup_memory_limit(cid):
     return None
 
 
+def ephemeral_low():
+    """The lowest port the kernel hands out to outgoing connections."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port_range(n):
-    """A run of n free loopback ports (checked by binding each), even-aligned."""
+    """A run of n free loopback ports (checked by binding each), even-aligned,
+    below the ephemeral range: an outgoing connection of this very test could
+    otherwise take a tenant's port between allocation and the server's bind
+    (docs/fleet.md, "Ports")."""
+    top = ephemeral_low() - n
+    if top <= 20000:
+        top = 65535 - n
     for _ in range(200):
-        base = 20000 + 2 * (int.from_bytes(os.urandom(2), "big") % 15000)
+        base = 20000 + 2 * (int.from_bytes(os.urandom(2), "big") % ((top - 20000) // 2))
         ok = True
         for p in range(base, base + n):
             with socket.socket() as s:

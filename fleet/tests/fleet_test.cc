@@ -112,6 +112,28 @@ TEST(Fleet, CreateGoesCreatingThenRunningWithEverythingInPlace) {
   EXPECT_EQ(ApiJson(t, "127.0.0.1").find(pw), std::string::npos);
 }
 
+TEST(Fleet, PortsAnotherProgramHoldsArePassedOver) {
+  World w;
+  w.servers.ports_in_use = {16000, 16003};  // a listener, and a console port's neighbour
+  Fleet f = w.Make();
+  ASSERT_FALSE(f.Start());
+  auto r = f.Create(Req("a", "one", 64, 0.5, 1));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(f.RunOne());
+  Tenant t = f.Get("a_one", false).value();
+  EXPECT_EQ(t.state, State::kRunning);
+  ASSERT_EQ(t.members.size(), 2u);
+  EXPECT_EQ(t.members[0].port, 16004);
+  EXPECT_EQ(t.members[1].port, 16006);
+  // Every pair held: a quota error naming the range, and nothing made.
+  for (int p = 16000; p <= 16019; ++p) w.servers.ports_in_use.insert(p);
+  auto full = f.Create(Req("a", "two", 64, 0.5));
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.error().code, Code::kQuota);
+  EXPECT_NE(full.error().message.find("16000-16019"), std::string::npos) << full.error().message;
+  EXPECT_EQ(w.control.records.count("a_two"), 0u);
+}
+
 TEST(Fleet, CreateIsIdempotentForTheSameSpecAndConflictsForAnother) {
   World w;
   Fleet f = w.Make();

@@ -49,12 +49,18 @@ def fleet(engine, control):
     f.stop()
 
 
+def why(t, fleet):
+    """The tenant and the fleet's log as a plain string (pytest shortens a tuple's repr)."""
+    import json
+    return "tenant: %s\nfleet log:\n%s" % (json.dumps(t, indent=1), fleet.log_tail())
+
+
 def create(fleet, owner, business, memory_mb=64, cpus=0.5, **kw):
     body = dict(owner=owner, business=business, memory_mb=memory_mb, cpus=cpus, **kw)
     st, r = fleet.request("POST", "/v1/tenants", body)
     assert st == 202, (st, r)
     t = fleet.wait_idle(r["tenant"]["name"])
-    assert t["state"] == "running", (t, fleet.log_tail())
+    assert t["state"] == "running", why(t, fleet)
     return t, r["password"]
 
 
@@ -162,7 +168,7 @@ def test_scale_memory_live_and_replicas_up_then_down(engine, control, fleet):
     st, r = fleet.request("POST", "/v1/tenants/scale_one/scale", {"replicas": 1})
     assert st == 202
     t = fleet.wait_idle("scale_one")
-    assert t["state"] == "running" and len(t["replica_ports"]) == 1, t
+    assert t["state"] == "running" and len(t["replica_ports"]) == 1, why(t, fleet)
     rep = client(t, pw, port=t["replica_ports"][0])
     poll(lambda: rep.info("replication").get("master_link_status") == "up", timeout=20, what="replica link")
     poll(lambda: rep.get("x") == "1", timeout=10, what="replicated key")

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/limits.h"
 #include "core/series.h"
 
 namespace suma {
@@ -61,6 +62,9 @@ bool DecodeLease(std::string_view text, LeaderState* s) {
   };
   int64_t until = 0, ms = 0;
   if (!num(text.substr(a + 1, b - a - 1), &until) || !num(text.substr(b + 1), &ms)) return false;
+  // Only what EncodeLease can have written: a hand-written lease of any length
+  // would make `now + lease_ms` at renewal overflow.
+  if (until < 0 || until > kMaxLeaseUntilMs || ms < 0 || ms > kMaxLeaseMs) return false;
   s->vip = std::string(text.substr(0, a));
   s->lease_until = until;
   s->lease_ms = ms;

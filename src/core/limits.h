@@ -15,5 +15,8 @@ inline constexpr size_t kMaxPatternLen = 256;
 // Leases (leader, task claims) and the host TTL, in ms.
 inline constexpr int64_t kMinLeaseMs = 100;
 inline constexpr int64_t kMaxLeaseMs = 86400000;
+// The latest absolute lease end a stored lease may name (2^53 ms: exact as a
+// double, and far beyond any clock).
+inline constexpr int64_t kMaxLeaseUntilMs = int64_t{1} << 53;
 
 }  // namespace suma

@@ -1,6 +1,7 @@
 #include "core/numbers.h"
 
 #include <charconv>
+#include <cmath>
 
 #include "core/errors.h"
 
@@ -16,6 +17,21 @@ Result<int64_t> ParseInt(std::string_view what, std::string_view text, int64_t m
   if (ec != std::errc()) return err::NotInteger(what);
   if (v < min || v > max) return err::OutOfRange(what, min, max);
   return v;
+}
+
+// 2^63 as a double: the first value above INT64_MAX.
+constexpr double kTwo63 = 9223372036854775808.0;
+
+int64_t ScoreToInt(double score) {
+  if (std::isnan(score) || score < -kTwo63) return INT64_MIN;
+  if (score >= kTwo63) return INT64_MAX;
+  return static_cast<int64_t>(score);
+}
+
+bool ScoreIsInt(double score, int64_t* out) {
+  if (!(score >= -kTwo63 && score < kTwo63) || std::trunc(score) != score) return false;
+  *out = static_cast<int64_t>(score);
+  return true;
 }
 
 }  // namespace suma

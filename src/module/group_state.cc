@@ -80,14 +80,14 @@ Status Heartbeat(Txn& txn, const Group& g, rm::Str* vip, int64_t now) {
     if (!s.ok()) return s;
     double old = 0;
     bool known = rm::ZsetScore(hosts.get(), vip, &old) == rm::kOk;
-    was_live = known && static_cast<int64_t>(old) >= LiveCutoff(now);
+    was_live = known && ScoreToInt(old) >= LiveCutoff(now);
     if (!known && HostCount(hosts.get()) >= rt().cfg.max_hosts) {
       // Full: make room only by dropping a host that is already offline.
       if (rm::ZsetFirstInScoreRange(hosts.get(), -kInf, kInf, 1, 0) == rm::kOk) {
         victim = rm::ZsetRangeCurrentElement(hosts.get(), &victim_score);
         rm::ZsetRangeStop(hosts.get());
       }
-      if (!victim || static_cast<int64_t>(victim_score) >= LiveCutoff(now)) {
+      if (!victim || ScoreToInt(victim_score) >= LiveCutoff(now)) {
         if (victim) rm::FreeString(ctx, victim);
         return err::GroupFull(g.name, rt().cfg.max_hosts);
       }

@@ -72,7 +72,7 @@ int CmdVipInfo(rm::Ctx* ctx, rm::Str** argv, int argc) {
   OpenedKey drained_key(ctx, g->Key("drained"), rm::kRead);
   double seen = 0;
   bool known = hosts.type() == rm::kKeyZset && rm::ZsetScore(hosts.get(), argv[2], &seen) == rm::kOk;
-  bool live = known && static_cast<int64_t>(seen) >= LiveCutoff(now);
+  bool live = known && ScoreToInt(seen) >= LiveCutoff(now);
   bool drained = IsDrained(drained_key.get(), argv[2]);
   bool leader = LoadLeader(ctx, *g).Current(now) == Arg(argv[2]);
   const char* state = !known ? (drained ? "drained" : "unknown")
@@ -84,7 +84,7 @@ int CmdVipInfo(rm::Ctx* ctx, rm::Str** argv, int argc) {
   rm::ReplyWithSimpleString(ctx, state);
   rm::ReplyWithSimpleString(ctx, "last_seen_ms");
   if (known)
-    rm::ReplyWithLongLong(ctx, static_cast<long long>(seen));
+    rm::ReplyWithLongLong(ctx, ScoreToInt(seen));
   else
     rm::ReplyWithNull(ctx);
   rm::ReplyWithSimpleString(ctx, "leader");

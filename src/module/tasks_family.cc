@@ -128,7 +128,9 @@ int Claim(rm::Ctx* ctx, const Group& g, const TaskKeys& k, rm::Str** argv, int a
   }
   std::string id(Reply::Text(first.at(0)));
   Reply payload(rm::Call(ctx, "HGET", "cc", k.tasks.c_str(), id.c_str()));
-  int64_t attempts = Counter(ctx, k.attempts, id) + 1;
+  // Saturates: the count may have been written by hand up to INT64_MAX.
+  int64_t before = Counter(ctx, k.attempts, id);
+  int64_t attempts = before < INT64_MAX ? before + 1 : before;
   txn.CallZRem(k.queue, id);
   txn.CallZAdd(k.claims, id, now + lease);
   txn.CallHSet(k.owners, id, Arg(argv[0]));

@@ -22,8 +22,8 @@ struct ScoreText {
       std::strcpy(buf, "+inf");
     } else if (score == -std::numeric_limits<double>::infinity()) {
       std::strcpy(buf, "-inf");
-    } else if (score == static_cast<double>(static_cast<int64_t>(score))) {
-      *std::to_chars(buf, buf + sizeof(buf) - 1, static_cast<int64_t>(score)).ptr = '\0';
+    } else if (int64_t n = 0; ScoreIsInt(score, &n)) {
+      *std::to_chars(buf, buf + sizeof(buf) - 1, n).ptr = '\0';
     } else {
       std::snprintf(buf, sizeof buf, "%.17g", score);
     }
@@ -316,8 +316,12 @@ Status Txn::WriteEvents() {
       // The counter may lag the log (G:meta deleted, rewritten or restored, or
       // an undone event): continue above the log's last id instead.
       if (IdTooSmall(r) && j == i) {
-        int64_t last = LastGeneratedSeq(ctx_, log);
-        seq = std::max(seq, last + 1);
+        auto above = NextSeq(LastGeneratedSeq(ctx_, log), now, rt().restart_floor, rt().seq_high);
+        if (!above.ok()) {  // the log's last id was written by hand at or above 2^53
+          failure_ = above.status();
+          break;
+        }
+        seq = std::max(seq, *above);
         events_[j].event.set_seq(seq);
         json = events_[j].event.Build();
         sid = std::to_string(seq) + "-0";

@@ -716,3 +716,33 @@ def test_counter_at_int64_max_is_a_clear_error(make_server, field, command):
     raw.close()
     b.close()
     assert r.ping()
+
+
+def test_hand_written_counters_at_int64_max_never_overflow(make_server):
+    """Values at INT64_MAX where the module adds to them (the hostile run's
+    UBSan found the first): a delivery count saturates, a lease of any length
+    counts as no lease, and an event log whose last id was pushed to INT64_MAX
+    refuses the next event clearly and changes nothing."""
+    s = make_server(module_args=ARGS)
+    r, b = s.client(), bclient(s)
+    t = cmd(r, "suma_ci_task", GC, "PUSH", "{}")
+    r.hset(G + ":tattempts", str(t), str(INT64_MAX))
+    claimed = cmd(r, "suma_ci_task", GC, "CLAIM", A)
+    assert claimed[0] == t and claimed[2] == INT64_MAX, claimed
+
+    r.hset(G + ":meta", "lease", "%s 1 %d" % (A, INT64_MAX))
+    assert cmd(r, "suma_leader_info", GM)[1] is None
+    cmd(r, "suma_keep_alive", GM, A)
+    assert cmd(r, "suma_try_leader", GM, B, "60000") == 1
+    assert cmd(r, "suma_leader_info", GM)[:2] == ["vip", B]
+
+    r.hdel(G + ":meta", "seq")
+    r.xadd(G + ":events", {"e": "{}"}, id="%d-0" % INT64_MAX)
+    before = logical_state(b, G)
+    raw = Raw(s)
+    text = raw.error("sumavlib.suma_message_publish", GC, '"x"')
+    assert text.startswith("ERR the last seq (%d)" % INT64_MAX), text
+    assert logical_state(b, G) == before
+    raw.close()
+    b.close()
+    assert r.ping()

@@ -126,7 +126,9 @@ TEST(LeaseEncoding, RoundTripsAndRejectsGarbage) {
   ASSERT_TRUE(DecodeLease("", &back));
   EXPECT_TRUE(back.vip.empty());
   EXPECT_EQ(EncodeLease(back), "");
-  for (const char* bad : {"vip", "vip 1", " 1 2", "vip x 2", "vip 1 2 3", "vip 1 2x"})
+  for (const char* bad : {"vip", "vip 1", " 1 2", "vip x 2", "vip 1 2 3", "vip 1 2x", "vip 1 -1",
+                          "vip 1 86400001", "vip 1 9223372036854775807", "vip -1 2",
+                          "vip 9007199254740993 2"})
     EXPECT_FALSE(DecodeLease(bad, &back)) << bad;
 }
 

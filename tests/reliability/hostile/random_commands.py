@@ -27,8 +27,9 @@ with noeviction, refuses writes). After each phase, with maxmemory lifted:
     included, for groups only the module wrote; every key readable for the
     mangled ones and for groups Redis evicted keys of);
   - every read command still answers well-formed on every group;
-  - the policy did its work: keys were evicted (allkeys-*/volatile-*) or
-    writes refused with OOM (noeviction).
+  - the policy did its work: keys were evicted (allkeys-*), writes refused
+    with OOM (noeviction), or either (volatile-*, which has nothing to evict
+    while no key has a TTL).
 Also checked on the fly: 1% of the module commands on clean groups run inside
 MULTI between two DEBUG DIGESTs (an error reply must leave the dataset
 digest unchanged; after a CONFIG SET sumavlib.debug-fail-nth-write, 50% of the
@@ -354,7 +355,6 @@ def main():
     sent = 0
     crashed = None
     recent = []
-    phase_lines = []
     next_report = 100000
     try:
         for i, policy in enumerate(phases):
@@ -404,15 +404,19 @@ def main():
                 pass  # a short phase may end before memory runs out
             elif policy == "noeviction" and ooms == 0:
                 run.problem("%s: maxmemory %d never refused a write" % (policy, limit))
-            elif policy != "noeviction" and evicted == 0:
+            elif policy.startswith("allkeys") and evicted == 0:
                 run.problem("%s: maxmemory %d never evicted a key" % (policy, limit))
+            elif policy.startswith("volatile") and evicted == 0 and ooms == 0:
+                # volatile-* evicts only keys with a TTL; with none left, Redis refuses
+                # writes with OOM instead, which is the policy working too.
+                run.problem("%s: maxmemory %d neither evicted a key nor refused a write" %
+                            (policy, limit))
             took = time.time() - t0
             notes = after_phase(conn, run, watch, policy, probes, d)
             line = ("hostile: phase %s: %d commands in %.1fs (slowest batch %.2fs), "
                     "maxmemory %d, %d keys evicted, %d OOM refusals; %s" %
                     (policy, done, took, run.slowest[0], limit, evicted, ooms, notes))
             run.slowest = (0, [])
-            phase_lines.append(line)
             print(line, flush=True)
     except (ConnectionError, OSError) as e:
         crashed = "connection lost after %d commands: %s" % (sent, e)
@@ -422,6 +426,10 @@ def main():
         srv.stop()
         raise
     elapsed = time.time() - start
+    if crashed:
+        print("hostile: PROBLEM: %s (server %s)" %
+              (crashed, "alive" if srv.proc.poll() is None else "exited %s" % srv.proc.returncode),
+              flush=True)
     watch.close()
 
     problems = list(run.problems)
@@ -457,7 +465,22 @@ def main():
             problems.append("redis.log shows %r:\n%s" % (marker, log[-3000:]))
     reports = sanitizer_reports(d)
     problems += ["sanitizer report: " + r for r in reports if r not in " ".join(problems)]
+    try:
+        with open(os.path.join(d, "stderr.log"), errors="replace") as f:
+            err = f.read().strip()
+    except OSError:
+        err = ""
+    if err and crashes:
+        problems.append("redis-server's stderr:\n%s" % err[-4000:])
 
+    status = "OK" if not problems else "FAILED"
+    if problems:
+        print("hostile: FAILED with %d problems (server dir %s):" % (len(problems), d))
+        for p in problems[:60]:
+            print("  - " + p)
+    elif not opts.keep:
+        import shutil
+        shutil.rmtree(d, ignore_errors=True)
     module_n = sum(v for k, v in run.counts.items() if k.startswith("suma_"))
     raw = {k[6:]: v for k, v in run.counts.items() if k.startswith("redis-") and k != "redis-filler"}
     print("hostile: %d commands in %.1fs (%.0f/s), seed %d" % (sent, elapsed, sent / elapsed, seed))
@@ -468,22 +491,12 @@ def main():
           (run.wrapped, run.wrapped_errors - sum(1 for p in run.problems if "dataset changed" in p)))
     print("hostile: %d commands failed by an injected internal write failure "
           "(sumavlib.debug-fail-nth-write)" % run.injected)
-    for p in phase_lines:
-        print(p)
     if run.echoes:
         print("hostile: replies on mangled or evicted-from groups that show hand-written or "
               "half-evicted state (not failures): %s" %
               ", ".join("%s=%d" % kv for kv in sorted(run.echoes.items())))
         for name, ex in sorted(run.echo_examples.items()):
             print("    e.g. %s" % ex)
-    status = "OK" if not problems else "FAILED"
-    if problems:
-        print("hostile: FAILED with %d problems (server dir %s):" % (len(problems), d))
-        for p in problems[:60]:
-            print("  - " + p)
-    elif not opts.keep:
-        import shutil
-        shutil.rmtree(d, ignore_errors=True)
     print("hostile: %s: sent %d commands (module %d, ordinary Redis on internal keys %d {%s}, "
           "filler %d, config %d) in %d phases; errors by kind {%s}; crashes %d; sanitizer "
           "reports %d; problems %d" %

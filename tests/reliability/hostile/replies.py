@@ -265,6 +265,9 @@ class Run:
         self.alike[like] = n + 1
         if n < 3 and len(self.problems) < 100:
             self.problems.append(text)
+            # Printed at once as well: a CI log shows the head of a long output.
+            if len(self.problems) <= 5:
+                print("hostile: PROBLEM: %s" % text[:2000], flush=True)
 
     def problem_count(self):
         return sum(self.alike.values())

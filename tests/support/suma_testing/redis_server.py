@@ -82,8 +82,10 @@ class RedisServer:
         return a + [str(x) for x in self.extra]
 
     def start(self, timeout=10.0):
-        self.proc = subprocess.Popen(self.argv(), stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        # stderr is kept: what a process prints there as it dies (a sanitizer,
+        # the allocator, a fatal error before the log is open) is in no log.
+        with open(os.path.join(self.dir, "stderr.log"), "ab") as err:
+            self.proc = subprocess.Popen(self.argv(), stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -103,11 +105,16 @@ class RedisServer:
                            socket_timeout=10, **kw)
 
     def log_tail(self, n=30):
-        try:
-            with open(os.path.join(self.dir, "redis.log")) as f:
-                return "".join(f.readlines()[-n:])
-        except OSError:
-            return "(no log)"
+        out = []
+        for name in ("redis.log", "stderr.log"):
+            try:
+                with open(os.path.join(self.dir, name), errors="replace") as f:
+                    lines = f.readlines()[-n:]
+            except OSError:
+                continue
+            if lines:
+                out.append("%s:\n%s" % (name, "".join(lines)))
+        return "\n".join(out) or "(no log)"
 
     def kill9(self):
         if self.proc and self.proc.poll() is None:
