@@ -6,7 +6,7 @@ a control server, suma-fleet. Measures, in the same run:
   * baseline A: a plain redis-server process (same binary + sumavlib), spawn to PONG;
   * baseline B: the same image through the engine API directly (create + start), to PONG;
   * suma-fleet: POST /v1/tenants to the first PONG (with the password), 20 tenants, one at a time;
-  * density: 64 MB tenants side by side, up to --max (default 40) or the first failure,
+  * density: 64 MB tenants side by side, up to --max (default 40, at most 300) or the first failure,
     with each container's memory from its cgroup (rss, and usage incl. page cache)
     against Redis's own INFO used_memory.
 Every loop is bounded in count and time. Prints a markdown section; --write puts
@@ -25,6 +25,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "fleet", "tests"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))  # a script, not a test
 from fleet_env import IMAGE, Engine, FleetProc, RedisServer, free_port, free_port_range  # noqa: E402
 
 import redis  # noqa: E402
@@ -137,7 +138,7 @@ def main():
     ap.add_argument("--max", type=int, default=40)
     ap.add_argument("--write", action="store_true")
     a = ap.parse_args()
-    runs, cap = min(a.runs, 100), min(a.max, 100)
+    runs, cap = min(a.runs, 100), min(a.max, 300)
 
     engine = Engine()
     control = None

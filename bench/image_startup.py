@@ -3,6 +3,7 @@
 through the mapped port, against a plain redis-server started the same way.
 
 usage: bench/image_startup.py [--build BUILD_DIR] [--runs 20] [--write docs/benchmarks.md]
+                             [--storage-driver vfs|overlay]
 
 Three ways of starting, interleaved run by run so the shared machine's load
 hits all of them alike:
@@ -16,8 +17,9 @@ the first PONG on 127.0.0.1:PORT, polled every millisecond; the container is
 removed afterwards (not timed). p99 of 20 runs is their slowest (nearest
 rank). With --write the figures replace this script's own section of
 docs/benchmarks.md (bench/report.py keeps that section when it rewrites the rest).
-Needs podman and runc (scripts/deps-test.txt); podman runs with a private vfs
-store and the containers.conf of docs/operations.md.
+Needs podman and runc (scripts/deps-test.txt); podman runs with a private store
+(vfs by default, or overlay: one kept section of docs/benchmarks.md each) and
+the containers.conf of docs/operations.md.
 """
 import argparse
 import datetime
@@ -79,9 +81,9 @@ def until_pong(port, password, t0, limit_s=30, proc=None):
 
 
 class Podman:
-    def __init__(self):
-        store = PodmanStore(prefix="suma-bench-podman-")
-        self.dir, self.env, self.cmd = store.dir, store.env, store.cmd
+    def __init__(self, driver="vfs"):
+        store = PodmanStore(prefix="suma-bench-podman-", driver=driver)
+        self.dir, self.env, self.cmd, self.driver = store.dir, store.env, store.cmd, driver
 
     def __call__(self, *args, check=True):
         p = subprocess.run(self.cmd + list(args), capture_output=True, text=True, env=self.env, timeout=120)
@@ -175,7 +177,7 @@ def phases(podman, image, env, password):
     if len(seen) < len(marks):
         return None
     return {"podman until the container record exists": seen["record"],
-            "rootfs copy (vfs) + network namespace, bridge and port forwarding (CNI)": seen["network"] - seen["record"],
+            "root filesystem (vfs copy or overlay mount) + network namespace, bridge and port forwarding (CNI)": seen["network"] - seen["record"],
             "OCI spec, conmon and runc until started": seen["started"] - seen["network"],
             "started -> first PONG (entrypoint, Redis, module, AOF)": pong - seen["started"]}
 
@@ -199,17 +201,23 @@ def pct(xs, q):
     return s[max(0, math.ceil(q * len(s)) - 1)]
 
 
-def section(res, sizes, runs, machine):
+def section_name(driver):
+    """The kept section of docs/benchmarks.md for one storage driver."""
+    return SECTION if driver == "vfs" else "%s-%s" % (SECTION, driver)
+
+
+def section(res, sizes, runs, machine, driver):
     ms = lambda v: "%.0f ms" % (v * 1000)
     ours, pc, pp = res["ours"], res["plain container"], res["plain process"]
+    name = section_name(driver)
     lines = [
-        "<!-- kept-section:begin %s -->" % SECTION,
-        "## Container start-up (`bench/image_startup.py`)",
+        "<!-- kept-section:begin %s -->" % name,
+        "## Container start-up (`bench/image_startup.py --storage-driver %s`)" % driver,
         "",
         "Written by `bench/image_startup.py` on %s (%s); `bench/run.sh` leaves this section as it is." % machine,
-        "`podman run -d` (podman %s, runc, vfs storage, the containers.conf of docs/operations.md) to the first"
+        "`podman run -d` (podman %s, runc, %s storage, the containers.conf of docs/operations.md) to the first"
         " PONG through the mapped port `-p 127.0.0.1:PORT:8090`, %d runs of each, interleaved;"
-        " p99 of %d runs is the slowest one." % (res["podman"], runs, runs),
+        " p99 of %d runs is the slowest one." % (res["podman"], driver, runs, runs),
         "",
         "| start-up to first PONG | p50 | p99 | ours / baseline (p50, p99) | target |",
         "|---|---|---|---|---|",
@@ -226,7 +234,7 @@ def section(res, sizes, runs, machine):
         "Median of the per-run ratios (ours / plain container in the same round, which cancels most of"
         " the shared machine's drift): %.2fx." % statistics.median([o / p for o, p in zip(ours, pc)]),
         "",
-        "The engine's own work (the podman CLI, namespaces, cgroup, the vfs copy of the image, port"
+        "The engine's own work (the podman CLI, namespaces, cgroup, the %s root filesystem, port" % driver +
         " forwarding) is the difference between the plain process and the plain container. What the image"
         " adds on top of it (the anonymous /data volume, the console's second port, the entrypoint, the"
         " module, the AOF created on the volume, the console) is the ratio to the plain container."
@@ -240,13 +248,13 @@ def section(res, sizes, runs, machine):
     if res.get("phases"):
         lines += ["", "Where the time of one more run of ours goes (podman's `--log-level=debug` lines, stamped on"
                   " arrival): " + "; ".join("%s %.0f ms" % (k, v * 1000) for k, v in res["phases"].items()) + "."]
-    lines += ["<!-- kept-section:end %s -->" % SECTION, ""]
+    lines += ["<!-- kept-section:end %s -->" % name, ""]
     return "\n".join(lines)
 
 
-def write_section(path, text):
+def write_section(path, text, name):
     old = open(path).read() if os.path.exists(path) else ""
-    pat = re.compile(r"<!-- kept-section:begin %s -->.*?<!-- kept-section:end %s -->\n" % (SECTION, SECTION), re.S)
+    pat = re.compile(r"<!-- kept-section:begin %s -->.*?<!-- kept-section:end %s -->\n" % (name, name), re.S)
     new = pat.sub(lambda m: text, old) if pat.search(old) else old.rstrip("\n") + "\n\n" + text
     with open(path, "w") as f:
         f.write(new)
@@ -257,6 +265,9 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--write", metavar="BENCHMARKS_MD")
+    ap.add_argument("--storage-driver", choices=("vfs", "overlay"), default="vfs",
+                    help="podman's storage driver: vfs copies the image into every container; "
+                         "overlay is what an engine on a production host uses")
     a = ap.parse_args()
     if a.runs < 1 or a.runs > 200:
         sys.exit("--runs: 1..200")
@@ -265,7 +276,7 @@ def main():
         print("image_startup: %s not installed (scripts/deps-test.txt)" % " and ".join(missing))
         sys.exit(1 if os.environ.get("CI", "").lower() in ("1", "true", "yes") else 77)
     load_start = " ".join(open("/proc/loadavg").read().split()[:3])
-    podman = Podman()
+    podman = Podman(a.storage_driver)
     try:
         sizes = build_images(podman, os.path.abspath(a.build))
         env = {"LOCAL_IP": "127.0.0.1", "APOLLO_OWNER_ID": "agent.zy", "APOLLO_BUINESS_ID": "test",
@@ -307,8 +318,9 @@ def main():
             rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
                                  text=True).stdout.strip()
             machine = (stamp, "commit %s, %d cores, load average %s at start" % (rev, os.cpu_count(), load_start))
-            write_section(a.write, section(res, sizes, a.runs, machine))
-            print("wrote the %s section of %s" % (SECTION, a.write))
+            name = section_name(a.storage_driver)
+            write_section(a.write, section(res, sizes, a.runs, machine, a.storage_driver), name)
+            print("wrote the %s section of %s" % (name, a.write))
     finally:
         podman.close()
 

@@ -29,8 +29,11 @@ int main(int argc, char** argv) {
 
   console::App app(opt);
   httplib::Server svr;
-  // SSE streams hold a worker each: leave room for several open pages.
-  svr.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  // SSE streams hold a worker each, so the pool bounds the open pages. Every
+  // thread counts against the user's RLIMIT_NPROC, shared by every container
+  // running as that uid: a micro-container keeps few (--threads, default 16).
+  const int threads = opt.threads;
+  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // Bodies are small forms; a config value above ~5 MB belongs in redis-cli.
   svr.set_payload_max_length(16u << 20);
   svr.set_read_timeout(10, 0);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/net.h"
+#include "core/numbers.h"
 
 namespace console {
 namespace {
@@ -15,7 +16,7 @@ const char kUsage[] =
     "  [--redis-user U]\n"
     "  [--redis-password PW | --redis-password-file F] [--user U]\n"
     "  [--password PW | --password-file F] [--metrics-token T] [--session-ttl S] [--cookie-secure]\n"
-    "  [--fleet URL] [--fleet-token T | --fleet-token-file F]\n"
+    "  [--fleet URL] [--fleet-token T | --fleet-token-file F] [--threads N]\n"
     "Every flag also reads an environment variable (see console/src/options.h).\n";
 
 struct Flag {
@@ -40,6 +41,7 @@ const std::map<std::string, Flag>& Flags() {
       {"--fleet", {"SUMA_FLEET_URL", false}},
       {"--fleet-token", {"SUMA_FLEET_TOKEN", false}},
       {"--fleet-token-file", {"SUMA_FLEET_TOKEN_FILE", false}},
+      {"--threads", {"SUMA_CONSOLE_THREADS", false}},
   };
   return f;
 }
@@ -155,6 +157,14 @@ bool ParseOptions(int argc, char** argv, Options* o, std::string* err) {
       *err = "invalid --fleet, expected http://HOST:PORT";
       return false;
     }
+  }
+  if (v.count("--threads")) {
+    auto n = suma::ParseInt("--threads", v["--threads"], 2, 256);
+    if (!n.ok()) {
+      *err = "invalid --threads '" + v["--threads"] + "': a number of HTTP workers, 2 to 256";
+      return false;
+    }
+    o->threads = static_cast<int>(*n);
   }
   if (v.count("--fleet-token")) o->fleet_token = v["--fleet-token"];
   if (v.count("--fleet-token-file") && !ReadSecret(v["--fleet-token-file"], &o->fleet_token)) {

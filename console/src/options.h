@@ -17,6 +17,8 @@
 //   --fleet URL                 SUMA_FLEET_URL              suma-fleet's API (http://host:port): enables the Tenants page
 //   --fleet-token TOKEN         SUMA_FLEET_TOKEN            bearer token the console sends to the fleet
 //   --fleet-token-file PATH     SUMA_FLEET_TOKEN_FILE
+//   --threads N                 SUMA_CONSOLE_THREADS        HTTP workers, 2..256, default 16; each open
+//                                                           page's live feed holds one
 //
 // A console without a login password only starts when it listens on loopback.
 #pragma once
@@ -40,6 +42,7 @@ struct Options {
   bool cookie_secure = false;
   std::string fleet_url;    // "" = no Tenants page
   std::string fleet_token;
+  int threads = 16;
 };
 
 // Parses argv and the environment. On error returns false and sets *err.

@@ -41,6 +41,7 @@ constexpr const char* kServeUsage =
     "         [--ports 16000-16999] [--bind 127.0.0.1] [--advertise 127.0.0.1]\n"
     "         [--max-tenants 50] [--max-memory-mb 8192] [--max-cpus 8] [--min-memory-mb 32]\n"
     "         [--reconcile-ms 2000] [--workers 4] [--ready-timeout-ms 30000] [--step-delay-ms 0]\n"
+    "         [--uid-base 200000]\n"
     "Environment: SUMA_FLEET_TOKEN (bearer token of the API), SUMA_FLEET_CONTROL_PASSWORD,\n"
     "DOCKER_HOST=unix:///path (when --engine is not given).\n";
 
@@ -108,6 +109,7 @@ int Serve(const std::vector<std::string>& args) {
           {"--workers", [&](double n) { workers = std::max(1, static_cast<int>(n)); }},
           {"--ready-timeout-ms", [&](double n) { cfg.ready_timeout_ms = static_cast<int64_t>(n); }},
           {"--step-delay-ms", [&](double n) { cfg.step_delay_ms = static_cast<int64_t>(n); }},
+          {"--uid-base", [&](double n) { cfg.uid_base = static_cast<int64_t>(n); }},
       };
       auto it = numeric.find(a);
       if (it == numeric.end())
@@ -117,6 +119,8 @@ int Serve(const std::vector<std::string>& args) {
       it->second(n);
     }
   }
+  if (cfg.uid_base < 1 || cfg.uid_base + 65535 > 4294967294LL)
+    return std::fprintf(stderr, "suma-fleet serve: --uid-base must leave room for uid base+port (1..4294901759)\n"), 2;
   std::string lhost, chost;
   int lport = 0, cport = 0;
   if (!SplitHostPort(listen, &lhost, &lport)) return std::fprintf(stderr, "suma-fleet serve: invalid --listen '%s'\n", listen.c_str()), 2;

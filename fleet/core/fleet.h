@@ -31,6 +31,9 @@ struct FleetConfig {
   std::string bind = "127.0.0.1";       // tenant servers listen here (host network)
   std::string advertise = "127.0.0.1";  // host in connection strings and registry vips
   int port_lo = 16000, port_hi = 16999;
+  // Each container runs as uid uid_base + its RESP port (SUMA_UID): tenants
+  // never share a uid, so neither one RLIMIT_NPROC nor signals across them.
+  int64_t uid_base = 200000;
   int max_tenants = 50;
   int64_t max_memory_mb = 8192;
   double max_cpus = 8;

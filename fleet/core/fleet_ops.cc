@@ -45,6 +45,7 @@ ContainerSpec Fleet::MemberSpec(const Tenant& t, const Member& m, const std::str
            "SUMA_CONSOLE_PORT=" + std::to_string(m.console_port),
            "LOCAL_IP=" + cfg_.advertise,
            "APOLLO_PORT=" + std::to_string(m.port),
+           "SUMA_UID=" + std::to_string(cfg_.uid_base + m.port),
            std::string("CONTAINER_TYPE=") + (m.index == 0 ? "master" : "replica")};
   if (m.index > 0) s.env.push_back("SUMA_PRIMARY=" + local + ":" + std::to_string(t.members[0].port));
   s.cmd = {"--maxmemory", std::to_string(MaxmemoryBytes(t.spec.memory_mb)),

@@ -97,6 +97,7 @@ TEST(Fleet, CreateGoesCreatingThenRunningWithEverythingInPlace) {
   EXPECT_EQ(Env(c.spec, "SUMA_PASSWORD"), pw);
   EXPECT_EQ(c.spec.cmd[9], "#sha:hmac:" + w.control.secret + ":agent.zy_test:" + std::to_string(t.created_ms));
   EXPECT_EQ(Env(c.spec, "SUMA_RESP_PORT"), "16000");
+  EXPECT_EQ(Env(c.spec, "SUMA_UID"), "216000");  // uid_base + port: a uid of its own
   EXPECT_EQ(c.spec.volume, "suma-agent.zy_test-primary-data");
   EXPECT_EQ(w.engine.volumes.count("suma-agent.zy_test-primary-data"), 1u);
   std::vector<std::string> cmd = c.spec.cmd;

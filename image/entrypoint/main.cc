@@ -5,7 +5,7 @@
 //
 // Refuses to start (exit 2, one line naming the variable) on a missing or
 // invalid setting. Started as root (the default), it hands /data and the log
-// directory to uid/gid 10001 and drops to it before anything else runs;
+// directory to uid/gid SUMA_UID (10001) and drops to it before anything else runs;
 // started as another user (--user), it runs as that user. It starts
 // redis-server with sumavlib (configuration on stdin, see settings.h) and
 // suma-console, forwards stop signals to them (and the others to Redis),
@@ -42,8 +42,7 @@ namespace {
 
 constexpr const char* kRedis = "/redis-server";
 constexpr const char* kConsole = "/suma-console";
-constexpr uid_t kUid = 10001;
-constexpr gid_t kGid = 10001;
+uid_t g_uid = 10001;  // Settings::uid, for nftw's callback
 
 void Log(const std::string& msg) { std::fprintf(stderr, "entrypoint: %s\n", msg.c_str()); }
 
@@ -57,17 +56,18 @@ Env ReadEnv() {
 }
 
 int ChownEntry(const char* path, const struct stat*, int, FTW*) {
-  if (lchown(path, kUid, kGid) != 0) Log(std::string("cannot chown ") + path + ": " + std::strerror(errno));
+  if (lchown(path, g_uid, g_uid) != 0) Log(std::string("cannot chown ") + path + ": " + std::strerror(errno));
   return 0;
 }
 
 // Root only: the volume and the log directory become the server user's (a
 // fresh bind mount is root's), then root is given up for good.
 bool DropRoot(const Settings& s, std::string* err) {
+  g_uid = s.uid;
   for (const std::string& dir : {s.data_dir, s.log_dir})
     if (!dir.empty()) nftw(dir.c_str(), ChownEntry, 16, FTW_PHYS);
-  if (setgroups(0, nullptr) != 0 || setgid(kGid) != 0 || setuid(kUid) != 0) {
-    *err = std::string("cannot switch to uid ") + std::to_string(kUid) + ": " + std::strerror(errno);
+  if (setgroups(0, nullptr) != 0 || setgid(s.uid) != 0 || setuid(s.uid) != 0) {
+    *err = std::string("cannot switch to uid ") + std::to_string(s.uid) + ": " + std::strerror(errno);
     return false;
   }
   return true;

@@ -163,6 +163,12 @@ bool LoadSettings(const Env& env, const std::vector<std::string>& args, Settings
   if (!ParseCount(Get(env, "SUMA_LOG_FILES", "5"), 1, 100, &n))
     return *err = "invalid SUMA_LOG_FILES: 1 to 100 old files to keep", false;
   s->log_files = static_cast<int>(n);
+  if (!ParseCount(Get(env, "SUMA_UID", "10001"), 1, 4294967294u, &n))
+    return *err = "invalid SUMA_UID: a uid from 1 to 4294967294 (never root)", false;
+  s->uid = static_cast<uint32_t>(n);
+  s->console_threads = Get(env, "SUMA_CONSOLE_THREADS");
+  if (!s->console_threads.empty() && !ParseCount(s->console_threads, 2, 256, &n))
+    return *err = "invalid SUMA_CONSOLE_THREADS: 2 to 256 HTTP workers", false;
   s->redis_extra = args;
   return true;
 }
@@ -208,6 +214,7 @@ std::vector<std::string> ConsoleEnv(const Settings& s) {
   std::string login = s.console_password.empty() ? s.password : s.console_password;
   if (!login.empty()) e.push_back("SUMA_CONSOLE_PASSWORD=" + login);
   if (!s.metrics_token.empty()) e.push_back("SUMA_METRICS_TOKEN=" + s.metrics_token);
+  if (!s.console_threads.empty()) e.push_back("SUMA_CONSOLE_THREADS=" + s.console_threads);
   return e;
 }
 

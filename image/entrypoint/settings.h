@@ -22,6 +22,9 @@
 //                       and console.log are also written there
 //   SUMA_LOG_MAX_BYTES, SUMA_LOG_FILES  rotate a log file at this size (default 10485760),
 //                       keeping this many old ones (default 5)
+//   SUMA_UID            the uid (and gid) root drops to, default 10001: give each
+//                       tenant its own, so their threads never share one RLIMIT_NPROC
+//   SUMA_CONSOLE_THREADS  the console's HTTP workers (default 16)
 // Extra entrypoint arguments are passed to redis-server as options (--maxmemory 1gb).
 #pragma once
 
@@ -47,6 +50,8 @@ struct Settings {
   std::string log_dir;    // empty: logs on stdout only
   uint64_t log_max_bytes = 10 << 20;
   int log_files = 5;
+  uint32_t uid = 10001;  // also the gid
+  std::string console_threads;  // empty: the console's default
   std::vector<std::string> redis_extra;
 };
 

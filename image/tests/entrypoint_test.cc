@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -99,6 +100,32 @@ TEST(Settings, InvalidSeedVariablesAreNamed) {
   env["SUMA_LOG_FILES"] = "0";
   EXPECT_FALSE(entry::LoadSettings(env, {}, &s, &err));
   EXPECT_NE(err.find("SUMA_LOG_FILES"), std::string::npos) << err;
+}
+
+TEST(Settings, UidAndConsoleThreads) {
+  entry::Settings s;
+  std::string err;
+  auto env = Base();
+  ASSERT_TRUE(entry::LoadSettings(env, {}, &s, &err)) << err;
+  EXPECT_EQ(s.uid, 10001u);
+  EXPECT_TRUE(s.console_threads.empty());
+  env["SUMA_UID"] = "116000";
+  env["SUMA_CONSOLE_THREADS"] = "4";
+  ASSERT_TRUE(entry::LoadSettings(env, {}, &s, &err)) << err;
+  EXPECT_EQ(s.uid, 116000u);
+  auto console = entry::ConsoleEnv(s);
+  EXPECT_NE(std::find(console.begin(), console.end(), "SUMA_CONSOLE_THREADS=4"), console.end());
+  for (const char* bad : {"0", "-1", "root", "4294967295"}) {
+    env["SUMA_UID"] = bad;
+    EXPECT_FALSE(entry::LoadSettings(env, {}, &s, &err)) << bad;
+    EXPECT_NE(err.find("SUMA_UID"), std::string::npos) << err;
+  }
+  env["SUMA_UID"] = "10001";
+  for (const char* bad : {"1", "257", "x"}) {
+    env["SUMA_CONSOLE_THREADS"] = bad;
+    EXPECT_FALSE(entry::LoadSettings(env, {}, &s, &err)) << bad;
+    EXPECT_NE(err.find("SUMA_CONSOLE_THREADS"), std::string::npos) << err;
+  }
 }
 
 TEST(Settings, LogDirectoryOnlyWhenItExists) {

@@ -16,13 +16,16 @@ cgroup_manager = "cgroupfs"
 class PodmanStore:
     """dir: a fresh directory holding the store and the config; cmd: the
     podman command line on that store; env: the environment that points
-    podman at the config."""
+    podman at the config. driver: vfs (the default: works everywhere, copies
+    the image into every container) or overlay (what Docker and podman use on
+    a production host; needs a kernel that mounts overlayfs)."""
 
-    def __init__(self, prefix="suma-podman-", parent=None):
+    def __init__(self, prefix="suma-podman-", parent=None, driver="vfs"):
         self.dir = tempfile.mkdtemp(prefix=prefix, dir=parent)
         self.conf = os.path.join(self.dir, "containers.conf")
         with open(self.conf, "w") as f:
             f.write(CONTAINERS_CONF)
         self.env = dict(os.environ, CONTAINERS_CONF=self.conf)
         self.cmd = ["podman", "--root", os.path.join(self.dir, "root"), "--runroot",
-                    os.path.join(self.dir, "run"), "--storage-driver", "vfs"]
+                    os.path.join(self.dir, "run"), "--storage-driver", driver]
+        self.driver = driver
