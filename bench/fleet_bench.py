@@ -253,7 +253,9 @@ books as page cache; `maxmemory` of a 64 MB tenant is
         text = open(path).read()
         start = text.find("## suma-fleet")
         if start >= 0:
-            end = text.find("\n## ", start + 1)
+            # Up to the next section, or the next section another script keeps.
+            ends = [e for e in (text.find("\n## ", start + 1), text.find("\n<!--", start + 1)) if e >= 0]
+            end = min(ends) if ends else -1
             text = text[:start] + md.strip() + "\n" + (text[end:] if end >= 0 else "")
         else:
             text = text.rstrip() + "\n\n" + md.strip() + "\n"

@@ -38,17 +38,12 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))  # a script, not a test
+from suma_testing import free_port  # noqa: E402
 from suma_testing.containers import PodmanStore  # noqa: E402
 TAG = "localhost/suma-apollo-redis:bench"
 PLAIN_TAG = "localhost/plain-redis:bench"
 PW = "bench-pw"
 SECTION = "image-startup"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ping(port, password=None):

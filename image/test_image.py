@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -27,6 +26,7 @@ import uuid
 import pytest
 import redis
 
+from suma_testing import free_port
 from suma_testing.containers import PodmanStore
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,12 +36,6 @@ TAG = "localhost/suma-apollo-redis:test"
 GROUP = "agent.zy_test"
 PW = "image-pw-1"
 BUDGET = 15_000_000
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(fn, timeout, what):

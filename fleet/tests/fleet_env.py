@@ -22,6 +22,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 from suma_testing import RedisServer, free_port, wait_until as poll  # noqa: E402
+from suma_testing import free_port_range as shared_free_port_range  # noqa: E402
 from suma_testing.containers import PodmanStore  # noqa: E402
 
 BUILD = os.environ.get("SUMA_BUILD_DIR", os.path.join(ROOT, "build"))
@@ -128,36 +129,10 @@ def cgroup_memory_limit(cid):
     return None
 
 
-def ephemeral_low():
-    """The lowest port the kernel hands out to outgoing connections."""
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            return int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
 def free_port_range(n):
-    """A run of n free loopback ports (checked by binding each), even-aligned,
-    below the ephemeral range: an outgoing connection of this very test could
-    otherwise take a tenant's port between allocation and the server's bind
-    (docs/fleet.md, "Ports")."""
-    top = ephemeral_low() - n
-    if top <= 20000:
-        top = 65535 - n
-    for _ in range(200):
-        base = 20000 + 2 * (int.from_bytes(os.urandom(2), "big") % ((top - 20000) // 2))
-        ok = True
-        for p in range(base, base + n):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", p))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
-            return base, base + n - 1
-    raise RuntimeError("no free port range")
+    """(first, last) of n free loopback ports in a row, below the ephemeral range."""
+    base = shared_free_port_range(n)
+    return base, base + n - 1
 
 
 class FleetProc:

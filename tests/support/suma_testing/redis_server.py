@@ -47,10 +47,43 @@ def stop_process(proc, timeout=15):
         proc.wait()
 
 
-def free_port():
+def ephemeral_low():
+    """The lowest port the kernel hands out to outgoing connections."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port):
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def free_port_range(n=1):
+    """The first of n free loopback ports in a row (checked by binding each),
+    even-aligned, below the kernel's ephemeral range. Why below it: an outgoing
+    connection of the test itself may otherwise take the port between this
+    check and the server's bind ("address already in use"), which happened to
+    podman's port forwarding and to the fleet's tenants."""
+    top = ephemeral_low() - n
+    if top <= 20000:
+        top = 65535 - n
+    for _ in range(500):
+        base = 20000 + 2 * (int.from_bytes(os.urandom(2), "big") % ((top - 20000) // 2))
+        if all(_bindable(p) for p in range(base, base + n)):
+            return base
+    raise RuntimeError("no run of %d free ports below %d" % (n, top + n))
+
+
+def free_port():
+    """A free loopback port for a server a test starts (see free_port_range)."""
+    return free_port_range(1)
 
 
 class RedisServer:
