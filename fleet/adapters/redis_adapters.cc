@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 #include <netdb.h>
+#include <cerrno>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -241,7 +242,9 @@ bool RedisServers::PortInUse(int port) {
   if (fd >= 0) {
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    in_use = bind(fd, ai->ai_addr, ai->ai_addrlen) != 0;
+    // Only EADDRINUSE counts: an address that is not this network namespace's
+    // (the fleet in a container of its own) proves nothing about the tenants'.
+    in_use = bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno == EADDRINUSE;
     close(fd);
   }
   freeaddrinfo(ai);
