@@ -72,6 +72,16 @@ Spec ReadSpec(const rapidjson::Value& v) {
   return s;
 }
 
+// What the record and the API both show first: who the tenant is, its spec and state.
+void WriteIdentityAndState(W& w, const Tenant& t) {
+  Str(w, "name", t.name);
+  Str(w, "owner", t.owner);
+  Str(w, "business", t.business);
+  WriteSpec(w, "spec", t.spec);
+  Str(w, "state", StateName(t.state));
+  Str(w, "reason", t.reason);
+}
+
 }  // namespace
 
 std::string ConnectionString(const Tenant& t, const std::string& advertise) {
@@ -84,12 +94,7 @@ std::string RecordJson(const Tenant& t) {
   W w(b);
   w.StartObject();
   Int(w, "format", 1);
-  Str(w, "name", t.name);
-  Str(w, "owner", t.owner);
-  Str(w, "business", t.business);
-  WriteSpec(w, "spec", t.spec);
-  Str(w, "state", StateName(t.state));
-  Str(w, "reason", t.reason);
+  WriteIdentityAndState(w, t);
   w.Key("members");
   w.StartArray();
   for (const auto& m : t.members) {
@@ -157,12 +162,7 @@ std::string ApiJson(const Tenant& t, const std::string& advertise) {
   rapidjson::StringBuffer b;
   W w(b);
   w.StartObject();
-  Str(w, "name", t.name);
-  Str(w, "owner", t.owner);
-  Str(w, "business", t.business);
-  WriteSpec(w, "spec", t.spec);
-  Str(w, "state", StateName(t.state));
-  Str(w, "reason", t.reason);
+  WriteIdentityAndState(w, t);
   Int(w, "port", t.Primary() ? t.Primary()->port : 0);
   w.Key("replica_ports");
   w.StartArray();
