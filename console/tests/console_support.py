@@ -106,6 +106,18 @@ class Http:
         return r
 
 
+def shot_dir(work):
+    """Where the browser tests save screenshots: beside their build work
+    directory, so a test run leaves the source tree as it was; with
+    SUMA_UPDATE_SCREENSHOTS=1, docs/img (the pictures the docs show)."""
+    if os.environ.get("SUMA_UPDATE_SCREENSHOTS") == "1":
+        d = os.path.join(ROOT, "docs", "img")
+    else:
+        d = os.path.join(work, "screenshots")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
 def parse_metrics(text):
     """Exposition text -> {(name, frozenset(labels.items())): value}."""
     out = {}

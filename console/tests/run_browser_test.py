@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs browser_test.cjs: npm ci of playwright-core into the build tree, a real
 redis-server with sumavlib, hosts heartbeating, suma-console, then headless
-Debian chromium. Screenshots land in docs/img/console-*.png.
+Debian chromium. Screenshots land in build/console-browser/screenshots, or with
+SUMA_UPDATE_SCREENSHOTS=1 in docs/img/console-*.png.
 
 When chromium or node/npm is missing it exits 77 (ctest: skipped) with the
 reason, or fails under CI (suma_testing.ctest); scripts/setup.sh installs them.
@@ -13,7 +14,7 @@ import subprocess
 import sys
 import threading
 
-from console_support import CMD, ROOT, Console, RedisServer
+from console_support import CMD, ROOT, Console, RedisServer, shot_dir
 from suma_testing.ctest import skip_script
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -54,8 +55,7 @@ def main():
                                % tool)
     work = os.path.join(os.environ.get("SUMA_BUILD_DIR", os.path.join(ROOT, "build")), "console-browser")
     npm_ci(work)
-    shots = os.path.join(ROOT, "docs", "img")
-    os.makedirs(shots, exist_ok=True)
+    shots = shot_dir(work)
 
     srv = RedisServer()
     r = srv.client()

@@ -2,7 +2,8 @@
 """Runs tenants_browser_test.cjs: playwright-core (npm ci, as run_browser_test.py
 does), a real redis-server with sumavlib (the Groups tab behind the login), the
 fake suma-fleet (fake_fleet.py) with two tenants, suma-console --fleet, then
-headless Debian chromium. Screenshots land in docs/img/console-tenant*.png.
+headless Debian chromium. Screenshots land in build/console-tenants-browser/screenshots,
+or with SUMA_UPDATE_SCREENSHOTS=1 in docs/img/console-tenant*.png.
 
 Exit 77 (ctest: skipped) with the reason when chromium or node/npm is missing.
 """
@@ -15,7 +16,7 @@ import time
 import urllib.request
 
 from suma_testing.ctest import skip_script
-from console_support import ROOT, Console, RedisServer, wait_until  # noqa: E402
+from console_support import ROOT, Console, RedisServer, shot_dir, wait_until  # noqa: E402
 from fake_fleet import FakeFleet  # noqa: E402
 from run_browser_test import need, npm_ci  # noqa: E402
 
@@ -49,8 +50,7 @@ def main():
                         "console-tenants-browser")
     npm_ci(work)
     shutil.copy(os.path.join(HERE, "tenants_browser_test.cjs"), work)
-    shots = os.path.join(ROOT, "docs", "img")
-    os.makedirs(shots, exist_ok=True)
+    shots = shot_dir(work)
 
     srv = RedisServer()
     fleet = FakeFleet(token=TOKEN, delay=1.5, max_memory_mb=1024)
