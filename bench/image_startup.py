@@ -78,7 +78,7 @@ def until_pong(port, password, t0, limit_s=30, proc=None):
 class Podman:
     def __init__(self, driver="vfs"):
         store = PodmanStore(prefix="suma-bench-podman-", driver=driver)
-        self.dir, self.env, self.cmd, self.driver = store.dir, store.env, store.cmd, driver
+        self.dir, self.env, self.cmd = store.dir, store.env, store.cmd
 
     def __call__(self, *args, check=True):
         p = subprocess.run(self.cmd + list(args), capture_output=True, text=True, env=self.env, timeout=120)

@@ -4,10 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "auth.h"
 #include "metrics.h"
 #include "model.h"
+#include "options.h"
 #include "settings.h"
 
 using namespace console;
@@ -42,6 +46,35 @@ TEST(Auth, FailedLoginsAreThrottled) {
   for (size_t i = 0; i < Sessions::kMaxFailures; ++i) EXPECT_EQ(s.Login("admin", "guess"), "");
   EXPECT_TRUE(s.Throttled());
   EXPECT_EQ(s.Login("admin", "pw"), "");  // even the right password, for a minute
+}
+
+// argv for ParseOptions, built from string literals.
+bool Parse(std::vector<std::string> args, Options* o, std::string* err) {
+  args.insert(args.begin(), "suma-console");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  return ParseOptions(static_cast<int>(args.size()), argv.data(), o, err);
+}
+
+TEST(Options, ThreadsFlagEnvironmentAndBounds) {
+  unsetenv("SUMA_CONSOLE_THREADS");
+  Options o;
+  std::string err;
+  ASSERT_TRUE(Parse({}, &o, &err)) << err;
+  EXPECT_EQ(o.threads, 16);
+  ASSERT_TRUE(Parse({"--threads", "4"}, &o, &err)) << err;
+  EXPECT_EQ(o.threads, 4);
+  setenv("SUMA_CONSOLE_THREADS", "32", 1);
+  Options from_env;
+  ASSERT_TRUE(Parse({}, &from_env, &err)) << err;
+  EXPECT_EQ(from_env.threads, 32);
+  unsetenv("SUMA_CONSOLE_THREADS");
+  for (const char* bad : {"1", "257", "x", "-4", ""}) {
+    Options b;
+    EXPECT_FALSE(Parse({"--threads", bad}, &b, &err)) << bad;
+    EXPECT_NE(err.find("--threads"), std::string::npos) << err;
+  }
 }
 
 TEST(Metrics, ParseInfo) {

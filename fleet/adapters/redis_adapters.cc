@@ -2,11 +2,11 @@
 
 #include <hiredis/hiredis.h>
 #include <netdb.h>
-#include <cerrno>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <memory>
 
 #include "core/record_json.h"

@@ -12,6 +12,7 @@ import time
 import pytest
 import redis
 
+from suma_testing import ephemeral_low
 from fleet_env import (Engine, EngineUnavailable, FleetProc, RedisServer, cgroup_memory_limit, free_port_range,
                        poll)
 
@@ -47,6 +48,16 @@ def fleet(engine, control):
                   extra=["--max-tenants", "12", "--max-memory-mb", "2048", "--max-cpus", "6"])
     yield f
     f.stop()
+
+
+def host_pid_of(parent, comm):
+    """The host pid of the child of `parent` named `comm` (containers have their own pid numbers)."""
+    with open("/proc/%d/task/%d/children" % (parent, parent)) as f:
+        for pid in f.read().split():
+            with open("/proc/%s/comm" % pid) as c:
+                if c.read().strip() == comm:
+                    return int(pid)
+    raise AssertionError("no %s under pid %d" % (comm, parent))
 
 
 def why(t, fleet):
@@ -124,6 +135,13 @@ def test_cli_create_gives_a_running_tenant_locked_server(engine, control, fleet)
     assert info["HostConfig"]["NanoCpus"] == 500000000
     assert info["Config"]["Labels"]["suma.tenant"] == "agent.zy_test"
     assert info["Config"]["Labels"]["suma.role"] == "primary"
+    # A uid of its own (uid-base 200000 + its port), the entrypoint's and Redis's both.
+    want_uid = 200000 + port
+    with open("/proc/%d/status" % info["State"]["Pid"]) as f:
+        uids = [line.split()[1:] for line in f if line.startswith("Uid:")][0]
+    assert set(uids) == {str(want_uid)}, uids
+    assert any(line.startswith("Uid:\t%d\t" % want_uid) for line in
+               open("/proc/%d/status" % host_pid_of(info["State"]["Pid"], "redis-server")))
     assert c.config_get("maxmemory")["maxmemory"] == str(96 << 20)
     assert c.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
     # Usage and metrics.
@@ -385,8 +403,12 @@ def test_tenant_quota_and_engine_down_on_separate_fleets(engine, control):
         f.stop()
         other.cleanup()
     other = RedisServer()
-    down = FleetProc("/tmp/no-such-engine.sock", other.port, free_port_range(10))
+    # A range inside the kernel's ephemeral ports: the daemon warns at start.
+    lo = ephemeral_low()
+    down = FleetProc("/tmp/no-such-engine.sock", other.port, (lo, lo + 9))
     try:
+        poll(lambda: "overlaps the ephemeral ports" in down.log_tail(), timeout=10,
+             what="the ephemeral-range warning")
         st, r = down.request("POST", "/v1/tenants", {"owner": "e", "business": "down", "memory_mb": 64, "cpus": 0.5})
         assert st == 503 and r["error"]["code"] == "ENGINE_DOWN", r
         assert down.request("GET", "/v1/tenants")[1]["tenants"] == []

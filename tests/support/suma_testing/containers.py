@@ -28,4 +28,3 @@ class PodmanStore:
         self.env = dict(os.environ, CONTAINERS_CONF=self.conf)
         self.cmd = ["podman", "--root", os.path.join(self.dir, "root"), "--runroot",
                     os.path.join(self.dir, "run"), "--storage-driver", driver]
-        self.driver = driver

@@ -65,18 +65,26 @@ def _bindable(port):
             return False
 
 
+_handed_out = set()  # ports this process gave out: two calls before either bind never collide
+
+
 def free_port_range(n=1):
-    """The first of n free loopback ports in a row (checked by binding each),
-    even-aligned, below the kernel's ephemeral range. Why below it: an outgoing
-    connection of the test itself may otherwise take the port between this
-    check and the server's bind ("address already in use"), which happened to
-    podman's port forwarding and to the fleet's tenants."""
+    """The first of n free loopback ports in a row (checked by binding each,
+    and never handed out before by this process), below the kernel's
+    ephemeral range; a run of several starts on an even port (the fleet's
+    pairs). Why below that range: an outgoing connection of the test itself
+    may otherwise take the port between this check and the server's bind
+    ("address already in use"), which happened to podman's port forwarding
+    and to the fleet's tenants."""
     top = ephemeral_low() - n
     if top <= 20000:
         top = 65535 - n
+    step = 2 if n > 1 else 1
     for _ in range(500):
-        base = 20000 + 2 * (int.from_bytes(os.urandom(2), "big") % ((top - 20000) // 2))
-        if all(_bindable(p) for p in range(base, base + n)):
+        base = 20000 + step * (int.from_bytes(os.urandom(2), "big") % ((top - 20000) // step))
+        ports = range(base, base + n)
+        if not _handed_out.intersection(ports) and all(_bindable(p) for p in ports):
+            _handed_out.update(ports)
             return base
     raise RuntimeError("no run of %d free ports below %d" % (n, top + n))
 
